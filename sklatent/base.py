@@ -1,0 +1,271 @@
+"""What every sklatent estimator shares.
+
+The latent contract (``transform``, ``inverse_transform``, ``sample``, ``score``) is
+written once here as :class:`LatentMixin`; each estimator implements the model-specific
+parts. The module also holds the input checks that more than one estimator needs
+(``n_samples`` of ``sample``, the width of a latent array, sequence boundaries) and the
+small convergence monitor that iterative fits report to.
+"""
+
+import numbers
+
+import numpy as np
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils.validation import check_array, check_is_fitted
+from tqdm.auto import tqdm
+
+__all__ = ["ConvergenceMonitor", "LatentMixin", "check_n_samples", "check_sequences"]
+
+
+def check_n_samples(n_samples):
+    """Check the ``n_samples`` argument of ``sample``.
+
+    Parameters
+    ----------
+    n_samples : int
+        Number of samples requested.
+
+    Returns
+    -------
+    n_samples : int
+        The same number, as a Python ``int``.
+
+    Raises
+    ------
+    ValueError
+        If ``n_samples`` is not an integer of at least 1.
+    """
+    if isinstance(n_samples, bool | np.bool_) or not isinstance(
+        n_samples, numbers.Integral
+    ):
+        raise ValueError(
+            f"n_samples must be a positive integer, got {n_samples!r} of type "
+            f"{type(n_samples).__name__}."
+        )
+    if n_samples < 1:
+        raise ValueError(
+            f"n_samples must be at least 1, got {n_samples}; ask for one or more "
+            "samples."
+        )
+    return int(n_samples)
+
+
+def check_sequences(n_samples, lengths=None, sequence_ids=None):
+    """Turn sequence boundaries given as ``lengths`` or ``sequence_ids`` into lengths.
+
+    Rows of ``X`` are time steps. Boundaries come either as ``lengths`` (hmmlearn's
+    convention: the number of rows of each sequence, in order) or as
+    ``sequence_ids`` (one id per row, each sequence a contiguous run of equal ids).
+    ``sequence_ids`` is aligned with the rows, so scikit-learn's metadata routing
+    slices it together with ``X`` inside cross-validation. With neither, ``X`` is one
+    sequence.
+
+    Parameters
+    ----------
+    n_samples : int
+        Number of rows of ``X``.
+    lengths : array-like of int of shape (n_sequences,), default=None
+        Length of each sequence; must be positive and sum to ``n_samples``.
+    sequence_ids : array-like of shape (n_samples,), default=None
+        Sequence id of each row; the rows of one sequence must be contiguous.
+
+    Returns
+    -------
+    lengths : ndarray of int64 of shape (n_sequences,)
+        Length of each sequence, in the order of the rows.
+
+    Raises
+    ------
+    ValueError
+        If both are given, or if they do not describe a partition of the
+        ``n_samples`` rows into contiguous, non-empty sequences.
+    """
+    if lengths is not None and sequence_ids is not None:
+        raise ValueError(
+            "Pass sequence boundaries either as lengths or as sequence_ids, not both."
+        )
+    if sequence_ids is not None:
+        ids = np.asarray(sequence_ids)
+        if ids.ndim != 1 or ids.shape[0] != n_samples:
+            raise ValueError(
+                f"sequence_ids must have one id per row of X: X has {n_samples} rows "
+                f"but sequence_ids has shape {ids.shape}."
+            )
+        if n_samples == 0:
+            return np.zeros(0, dtype=np.int64)
+        starts = np.flatnonzero(ids[1:] != ids[:-1]) + 1
+        starts = np.concatenate([[0], starts])
+        run_ids = ids[starts]
+        unique_ids, counts = np.unique(run_ids, return_counts=True)
+        if np.any(counts > 1):
+            repeated = unique_ids[counts > 1][0]
+            raise ValueError(
+                f"sequence_ids must keep the rows of each sequence contiguous, but id "
+                f"{repeated!r} reappears after rows of another sequence. Sort X by "
+                "sequence (keeping time order within each) or give each run its own id."
+            )
+        return np.diff(np.concatenate([starts, [n_samples]])).astype(np.int64)
+    if lengths is None:
+        return np.array([n_samples], dtype=np.int64)
+    lengths_arr = np.asarray(lengths)
+    if lengths_arr.ndim != 1:
+        raise ValueError(
+            f"lengths must be a 1-D array of sequence lengths, got shape "
+            f"{lengths_arr.shape}."
+        )
+    if lengths_arr.size and not np.issubdtype(lengths_arr.dtype, np.integer):
+        as_int = lengths_arr.astype(np.int64) if np.isrealobj(lengths_arr) else None
+        if as_int is None or not np.array_equal(as_int, lengths_arr):
+            raise ValueError(f"lengths must be integers, got {lengths_arr!r}.")
+        lengths_arr = as_int
+    lengths_arr = lengths_arr.astype(np.int64)
+    if np.any(lengths_arr <= 0):
+        raise ValueError(
+            f"Every sequence length must be positive, got lengths {lengths_arr}."
+        )
+    if lengths_arr.sum() != n_samples:
+        raise ValueError(
+            f"lengths must add up to the number of rows of X: they sum to "
+            f"{lengths_arr.sum()} but X has {n_samples} rows."
+        )
+    return lengths_arr
+
+
+class ConvergenceMonitor:
+    """Record an objective over the iterations of a fit and decide when to stop.
+
+    The fit stops after ``n_iter`` iterations, or as soon as the gain of the
+    objective from one iteration to the next is below ``tol`` (a loss of objective
+    counts as convergence too, as in hmmlearn).
+
+    Parameters
+    ----------
+    tol : float
+        Convergence threshold on the gain of the objective.
+    n_iter : int
+        Maximum number of iterations.
+    verbose : int, default=0
+        If positive, show a progress bar and report convergence.
+    desc : str, default=""
+        Label of the progress bar.
+
+    Attributes
+    ----------
+    history : list of float
+        The objective after each iteration.
+    """
+
+    def __init__(self, tol, n_iter, verbose=0, desc=""):
+        self.tol = tol
+        self.n_iter = n_iter
+        self.verbose = verbose
+        self.desc = desc
+        self.history = []
+        self._bar = None
+
+    def __repr__(self):
+        return (
+            f"ConvergenceMonitor(tol={self.tol}, n_iter={self.n_iter}, "
+            f"iter={self.iter}, converged={self.converged})"
+        )
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_bar"] = None
+        return state
+
+    @property
+    def iter(self):
+        """Number of iterations recorded so far."""
+        return len(self.history)
+
+    def report(self, value):
+        """Record the objective of one more iteration.
+
+        Parameters
+        ----------
+        value : float
+            The objective (higher is better) after this iteration.
+        """
+        self.history.append(float(value))
+        if self.verbose > 0:
+            if self._bar is None:
+                self._bar = tqdm(total=self.n_iter, desc=self.desc, leave=False)
+            self._bar.update(1)
+            self._bar.set_postfix(objective=f"{value:.6g}")
+
+    @property
+    def converged(self):
+        """Whether the last iteration gained less than ``tol``."""
+        return len(self.history) >= 2 and self.history[-1] - self.history[-2] < self.tol
+
+    @property
+    def done(self):
+        """Whether the fit should stop: converged or out of iterations."""
+        return self.converged or self.iter >= self.n_iter
+
+    def close(self):
+        """Close the progress bar and, if verbose, say how the fit ended."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+        if self.verbose > 0:
+            state = "converged" if self.converged else "did not converge"
+            last = self.history[-1] if self.history else float("nan")
+            print(f"{self.desc}: {state} after {self.iter} iterations, {last:.6g}")
+
+
+class LatentMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
+    """The latent contract shared by every sklatent estimator.
+
+    An estimator with this mixin learns how hidden variables Z generate the data X.
+    ``transform`` maps X to its latent representation (``n_components`` columns),
+    ``inverse_transform`` maps latent values back to the data space, ``sample``
+    returns generated data together with the latent values behind them, and
+    ``score`` is the mean of ``score_samples`` (higher is better).
+
+    Subclasses implement ``fit``, ``transform``, ``sample`` and, where the model has
+    one, ``score_samples``. Output feature names are the lower-cased class name
+    followed by the latent index (``gaussianhmm0``, ``gaussianhmm1``, ...), so
+    ``set_output(transform="pandas")`` works.
+    """
+
+    @property
+    def _n_features_out(self):
+        check_is_fitted(self)
+        return self.n_components
+
+    def _check_latent(self, Z, *, dtype=(np.float64, np.float32)):
+        """Validate a latent array given to ``inverse_transform``."""
+        check_is_fitted(self)
+        Z = check_array(Z, dtype=dtype, input_name="Z")
+        width = self._n_features_out
+        if Z.shape[1] != width:
+            raise ValueError(
+                f"Z has {Z.shape[1]} columns, but {type(self).__name__} has "
+                f"{width} latent dimensions (n_components={width}); pass an array of "
+                f"shape (n_samples, {width})."
+            )
+        return Z
+
+    def score(self, X, y=None, sample_weight=None, **metadata):
+        """Mean of :meth:`score_samples` over the rows of X (higher is better).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to score.
+        y : Ignored
+            Not used, present for API consistency.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows in the mean.
+        **metadata : dict
+            Passed on to :meth:`score_samples` (for example sequence boundaries).
+
+        Returns
+        -------
+        score : float
+            Weighted mean of the per-row scores.
+        """
+        scores = self.score_samples(X, **metadata)
+        return float(np.average(scores, weights=sample_weight))
