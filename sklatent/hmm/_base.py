@@ -83,6 +83,23 @@ def _dirichlet_map(prior, counts, previous):
     return np.where(totals > 0, estimate / np.where(totals > 0, totals, 1.0), previous)
 
 
+_SEQUENCE_PARAMETERS = """X : array-like of shape (n_samples, n_features)
+            Frames of all sequences, one row per time step, sequences one after
+            another.
+        lengths : array-like of int of shape (n_sequences,), default=None
+            Number of frames of each sequence, in order; must sum to ``n_samples``.
+        sequence_ids : array-like of shape (n_samples,), default=None
+            Sequence id of each frame, the frames of one sequence contiguous."""
+
+
+def _with_sequence_parameters(method):
+    """Put the shared description of X, lengths and sequence_ids in a docstring."""
+    method.__doc__ = method.__doc__.replace(
+        "{sequence_parameters}", _SEQUENCE_PARAMETERS
+    )
+    return method
+
+
 class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
     """Base class of hidden Markov models fitted by EM (Baum-Welch).
 
@@ -389,6 +406,7 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
             self._emission_log_prob(X), self.startprob_, self.transmat_, offsets
         )
 
+    @_with_sequence_parameters
     def predict_proba(self, X, *, lengths=None, sequence_ids=None):
         """Posterior probability of each state at each frame, given whole sequences.
 
@@ -399,12 +417,7 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Frames of all sequences.
-        lengths : array-like of int of shape (n_sequences,), default=None
-            Number of frames of each sequence.
-        sequence_ids : array-like of shape (n_samples,), default=None
-            Sequence id of each frame.
+        {sequence_parameters}
 
         Returns
         -------
@@ -418,6 +431,7 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         )
         return posteriors
 
+    @_with_sequence_parameters
     def filter_proba(self, X, *, lengths=None, sequence_ids=None):
         """Filtered state probabilities: each frame given only itself and the past.
 
@@ -427,12 +441,7 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Frames of all sequences.
-        lengths : array-like of int of shape (n_sequences,), default=None
-            Number of frames of each sequence.
-        sequence_ids : array-like of shape (n_samples,), default=None
-            Sequence id of each frame.
+        {sequence_parameters}
 
         Returns
         -------
@@ -442,17 +451,13 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         X, offsets = self._validate_frames(X, lengths, sequence_ids)
         return self._forward(X, offsets)[1]
 
+    @_with_sequence_parameters
     def transform(self, X, *, lengths=None, sequence_ids=None):
         """Posterior state probabilities of each frame (same as :meth:`predict_proba`).
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Frames of all sequences.
-        lengths : array-like of int of shape (n_sequences,), default=None
-            Number of frames of each sequence.
-        sequence_ids : array-like of shape (n_samples,), default=None
-            Sequence id of each frame.
+        {sequence_parameters}
 
         Returns
         -------
@@ -461,6 +466,7 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         """
         return self.predict_proba(X, lengths=lengths, sequence_ids=sequence_ids)
 
+    @_with_sequence_parameters
     def predict(self, X, *, lengths=None, sequence_ids=None):
         """Decode the hidden state of every frame.
 
@@ -470,12 +476,7 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Frames of all sequences.
-        lengths : array-like of int of shape (n_sequences,), default=None
-            Number of frames of each sequence.
-        sequence_ids : array-like of shape (n_samples,), default=None
-            Sequence id of each frame.
+        {sequence_parameters}
 
         Returns
         -------
@@ -495,6 +496,7 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
             self._emission_log_prob(X), log_startprob, log_transmat, offsets
         )
 
+    @_with_sequence_parameters
     def score_samples(self, X, *, lengths=None, sequence_ids=None):
         """Log-likelihood of each frame given the frames before it.
 
@@ -503,12 +505,7 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Frames of all sequences.
-        lengths : array-like of int of shape (n_sequences,), default=None
-            Number of frames of each sequence.
-        sequence_ids : array-like of shape (n_samples,), default=None
-            Sequence id of each frame.
+        {sequence_parameters}
 
         Returns
         -------
@@ -557,6 +554,7 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         n_chain = (n_states - 1) + n_states * (n_states - 1)
         return n_chain + self._n_emission_parameters()
 
+    @_with_sequence_parameters
     def aic(self, X, *, lengths=None, sequence_ids=None):
         """Akaike information criterion of the model on X (lower is better).
 
@@ -565,12 +563,7 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Frames of all sequences.
-        lengths : array-like of int of shape (n_sequences,), default=None
-            Number of frames of each sequence.
-        sequence_ids : array-like of shape (n_samples,), default=None
-            Sequence id of each frame.
+        {sequence_parameters}
 
         Returns
         -------
@@ -580,6 +573,7 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         log_prob = self.score_samples(X, lengths=lengths, sequence_ids=sequence_ids)
         return -2.0 * log_prob.sum() + 2.0 * self._n_parameters()
 
+    @_with_sequence_parameters
     def bic(self, X, *, lengths=None, sequence_ids=None):
         """Bayesian information criterion of the model on X (lower is better).
 
@@ -587,12 +581,7 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Frames of all sequences.
-        lengths : array-like of int of shape (n_sequences,), default=None
-            Number of frames of each sequence.
-        sequence_ids : array-like of shape (n_samples,), default=None
-            Sequence id of each frame.
+        {sequence_parameters}
 
         Returns
         -------

@@ -6,7 +6,9 @@ import numpy as np
 from scipy import linalg
 from sklearn.cluster import KMeans
 from sklearn.utils._param_validation import Interval, StrOptions
+from threadpoolctl import threadpool_limits
 
+from . import _kernels
 from ._base import BaseHMM, broadcast_parameter
 
 __all__ = ["GaussianHMM"]
@@ -14,6 +16,10 @@ __all__ = ["GaussianHMM"]
 # Expected number of frames below which a state counts as empty: its emission
 # parameters keep their previous values instead of a 0/0 update.
 _EMPTY_STATE = 1e-10
+# k-means initialisation runs on at most this many randomly chosen frames: the
+# starting means need not be exact, and k-means on all frames of a long recording
+# would cost more than the EM iterations.
+_KMEANS_MAX_FRAMES = 10_000
 
 
 def _covariance_shape(covariance_type, n_states, n_features):
@@ -110,7 +116,8 @@ class GaussianHMM(BaseHMM):
         kept.
     init_params : str, default="stmc"
         Parameters that fit initialises when no ``*_init`` value is given: "m"
-        means (k-means, with a new seed in each restart), "c" covariances (the
+        means (k-means on at most 10,000 random frames, with a new seed in each
+        restart), "c" covariances (the
         covariance of all data), "s" and "t" start and transition probabilities
         (counted from the most likely state of each frame under the initial
         emissions, plus one). A parameter left out, without
@@ -314,8 +321,7 @@ class GaussianHMM(BaseHMM):
         if self.means_init is not None:
             self.means_ = self._checked_means_init(n_features)
         elif "m" in self.init_params:
-            kmeans = KMeans(self.n_components, n_init=1, random_state=seed).fit(X)
-            self.means_ = kmeans.cluster_centers_
+            self.means_ = self._kmeans_means(X, seed)
         else:
             self.means_ = previous["means_"]
         if self.covariances_init is not None:
@@ -332,6 +338,20 @@ class GaussianHMM(BaseHMM):
         else:
             self.covariances_ = previous["covariances_"]
 
+    def _kmeans_means(self, X, seed):
+        """Cluster centres of k-means on at most _KMEANS_MAX_FRAMES random frames."""
+        frames = X
+        if X.shape[0] > _KMEANS_MAX_FRAMES:
+            subset = np.random.RandomState(seed).choice(
+                X.shape[0], _KMEANS_MAX_FRAMES, replace=False
+            )
+            frames = X[np.sort(subset)]
+        # On so few frames one thread is fast, while OpenMP threads that wait for
+        # busy cores can make k-means many times slower.
+        with threadpool_limits(limits=1, user_api="openmp"):
+            kmeans = KMeans(self.n_components, n_init=1, random_state=seed)
+            return kmeans.fit(frames).cluster_centers_
+
     def _diag_variances(self):
         """Variances of "diag" and "spherical" models as (n_components, n_features)."""
         if self.covariance_type == "spherical":
@@ -339,47 +359,32 @@ class GaussianHMM(BaseHMM):
         return self.covariances_
 
     def _emission_log_prob(self, X):
-        n_features = X.shape[1]
-        constant = n_features * np.log(2.0 * np.pi)
         if self.covariance_type in ("spherical", "diag"):
-            precisions = 1.0 / self._diag_variances()
-            # Expanded square: two matrix products instead of a (frames, states,
-            # features) temporary.
-            quadratic = (
-                (X * X) @ precisions.T
-                - 2.0 * X @ (self.means_ * precisions).T
-                + (self.means_**2 * precisions).sum(axis=1)
+            return _kernels.diag_gaussian_log_prob(
+                X, self.means_, self._diag_variances()
             )
-            log_det = -np.log(precisions).sum(axis=1)
-            return -0.5 * (constant + log_det + quadratic)
+        covariances = self.covariances_
         if self.covariance_type == "tied":
-            precision_chol, log_det = _precision_cholesky(self.covariances_)
-            projected = X @ precision_chol
-            projected_means = self.means_ @ precision_chol
-            quadratic = (
-                (projected**2).sum(axis=1, keepdims=True)
-                - 2.0 * projected @ projected_means.T
-                + (projected_means**2).sum(axis=1)
-            )
-            return -0.5 * (constant + log_det + quadratic)
-        log_prob = np.empty((X.shape[0], self.n_components))
-        for state, (mean, covariance) in enumerate(zip(self.means_, self.covariances_)):
-            precision_chol, log_det = _precision_cholesky(covariance)
-            projected = X @ precision_chol - mean @ precision_chol
-            log_prob[:, state] = -0.5 * (
-                constant + log_det + (projected**2).sum(axis=1)
-            )
-        return log_prob
+            covariances = covariances[np.newaxis]
+        factors = [_precision_cholesky(covariance) for covariance in covariances]
+        precision_chols = np.stack([chol for chol, _ in factors])
+        log_dets = np.array([log_det for _, log_det in factors])
+        if self.covariance_type == "tied":
+            precision_chols = np.repeat(precision_chols, self.n_components, axis=0)
+            log_dets = np.repeat(log_dets, self.n_components)
+        return _kernels.cholesky_gaussian_log_prob(
+            X, self.means_, precision_chols, log_dets
+        )
 
     def _emission_m_step(self, X, posteriors):
         # The updates follow hmmlearn's GaussianHMM._do_mstep term by term (Huang,
         # Acero and Hon, "Spoken Language Processing", pp. 443-445), plus the guard
         # for empty states and the min_covar floor.
         n_features = X.shape[1]
-        occupancy = posteriors.sum(axis=0)
+        diagonal = self.covariance_type in ("spherical", "diag")
+        occupancy, weighted_sums, squares = _kernels.weighted_moments(X, posteriors)
         empty = occupancy < _EMPTY_STATE
         denominator = occupancy[:, np.newaxis]
-        weighted_sums = posteriors.T @ X
         means_prior = self._means_prior(n_features)
         means_weight = self._means_weight()
         if "m" in self.params:
@@ -393,10 +398,10 @@ class GaussianHMM(BaseHMM):
         means = self.means_
         mean_shift = means - means_prior
         covars_prior = self._covars_prior(n_features)
-        if self.covariance_type in ("spherical", "diag"):
+        if diagonal:
             scatter = (
                 means_weight * mean_shift**2
-                + posteriors.T @ (X * X)
+                + squares
                 - 2.0 * means * weighted_sums
                 + means**2 * denominator
             )
@@ -410,16 +415,18 @@ class GaussianHMM(BaseHMM):
             variances = np.maximum(variances, self.min_covar)
             self.covariances_ = np.where(empty_rows, self.covariances_, variances)
             return
-        scatter = np.empty((self.n_components, n_features, n_features))
-        for state in range(self.n_components):
-            cross = np.outer(weighted_sums[state], means[state])
-            scatter[state] = (
-                means_weight[state] * np.outer(mean_shift[state], mean_shift[state])
-                + (posteriors[:, state, np.newaxis] * X).T @ X
-                - cross
-                - cross.T
-                + np.outer(means[state], means[state]) * occupancy[state]
-            )
+        cross = weighted_sums[:, :, np.newaxis] * means[:, np.newaxis, :]
+        scatter = (
+            means_weight[:, :, np.newaxis]
+            * mean_shift[:, :, np.newaxis]
+            * mean_shift[:, np.newaxis, :]
+            + _kernels.weighted_outer_products(X, posteriors)
+            - cross
+            - cross.transpose(0, 2, 1)
+            + means[:, :, np.newaxis]
+            * means[:, np.newaxis, :]
+            * occupancy[:, None, None]
+        )
         shape = max(self.covars_weight - n_features, 0.0)
         if self.covariance_type == "tied":
             covariance = (covars_prior + scatter.sum(axis=0)) / (
