@@ -173,11 +173,12 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         """Validate the emission constructor parameters for data of this width."""
 
     @abstractmethod
-    def _initialize_emissions(self, X, random_state, previous):
+    def _initialize_emissions(self, X, random_state, previous, restart):
         """Set the emission attributes to their starting values.
 
         ``previous`` maps attribute names to fitted values of an earlier fit, for
-        the parameters that ``init_params`` leaves out.
+        the parameters that ``init_params`` leaves out; ``restart`` counts the
+        restarts from 0.
         """
 
     @abstractmethod
@@ -248,9 +249,9 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
             previous[name] = getattr(self, name).copy()
         return previous
 
-    def _initialize(self, X, offsets, random_state, previous):
+    def _initialize(self, X, offsets, random_state, previous, restart):
         n_states = self.n_components
-        self._initialize_emissions(X, random_state, previous)
+        self._initialize_emissions(X, random_state, previous, restart)
         # Start and transition probabilities are counted from the states that the
         # initial emissions assign to the frames (with one pseudo-count each),
         # rather than drawn at random as in hmmlearn: random transition matrices
@@ -348,7 +349,7 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         random_state = check_random_state(self.random_state)
         best_log_prob, best = -np.inf, None
         for init in range(self.n_init):
-            self._initialize(X, offsets, random_state, previous)
+            self._initialize(X, offsets, random_state, previous, init)
             monitor = ConvergenceMonitor(
                 self.tol,
                 self.n_iter,

@@ -116,8 +116,8 @@ class GaussianHMM(BaseHMM):
         kept.
     init_params : str, default="stmc"
         Parameters that fit initialises when no ``*_init`` value is given: "m"
-        means (k-means on at most 10,000 random frames, with a new seed in each
-        restart), "c" covariances (the
+        means (k-means on at most 10,000 random frames in the first restart,
+        distinct random frames in the others), "c" covariances (the
         covariance of all data), "s" and "t" start and transition probabilities
         (counted from the most likely state of each frame under the initial
         emissions, plus one). A parameter left out, without
@@ -162,7 +162,7 @@ class GaussianHMM(BaseHMM):
         Number of EM iterations of the kept restart.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Names of the features seen during fit, when ``X`` has string column names.
 
     See Also
@@ -313,7 +313,7 @@ class GaussianHMM(BaseHMM):
 
     # The emission hooks of BaseHMM.
 
-    def _initialize_emissions(self, X, random_state, previous):
+    def _initialize_emissions(self, X, random_state, previous, restart):
         n_features = X.shape[1]
         # Drawn in every restart, so that the random stream does not depend on
         # which parameters are given.
@@ -321,7 +321,7 @@ class GaussianHMM(BaseHMM):
         if self.means_init is not None:
             self.means_ = self._checked_means_init(n_features)
         elif "m" in self.init_params:
-            self.means_ = self._kmeans_means(X, seed)
+            self.means_ = self._initial_means(X, seed, restart)
         else:
             self.means_ = previous["means_"]
         if self.covariances_init is not None:
@@ -338,13 +338,21 @@ class GaussianHMM(BaseHMM):
         else:
             self.covariances_ = previous["covariances_"]
 
-    def _kmeans_means(self, X, seed):
-        """Cluster centres of k-means on at most _KMEANS_MAX_FRAMES random frames."""
+    def _initial_means(self, X, seed, restart):
+        """k-means centres in the first restart, distinct random frames after.
+
+        k-means on few frames is quick but lands on nearly the same centres from
+        any seed, so later restarts start from random frames instead: that is what
+        lets them find states told apart by their spread rather than their mean.
+        """
+        rng = np.random.RandomState(seed)
+        if restart > 0:
+            chosen = X[rng.choice(X.shape[0], self.n_components, replace=False)]
+            if len(np.unique(chosen, axis=0)) == self.n_components:
+                return chosen
         frames = X
         if X.shape[0] > _KMEANS_MAX_FRAMES:
-            subset = np.random.RandomState(seed).choice(
-                X.shape[0], _KMEANS_MAX_FRAMES, replace=False
-            )
+            subset = rng.choice(X.shape[0], _KMEANS_MAX_FRAMES, replace=False)
             frames = X[np.sort(subset)]
         # On so few frames one thread is fast, while OpenMP threads that wait for
         # busy cores can make k-means many times slower.
