@@ -1,0 +1,396 @@
+"""Compiled recursions of hidden Markov models, over all sequences in one call.
+
+Every kernel takes the frames of all sequences concatenated along the first axis and
+an ``offsets`` array of length ``n_sequences + 1``: sequence ``s`` holds the rows
+``offsets[s]:offsets[s + 1]``. The Python side therefore never loops over sequences
+or frames.
+
+The forward-backward recursions are scaled (Rabiner, 1989): each forward vector is
+normalised to sum to one and its normaliser is kept, and each frame's emission
+probabilities are divided by their largest value before exponentiation. This is as
+free of underflow as log-space recursions on sequences of any length, without a
+``logsumexp`` per transition. Viterbi works in log space, where it needs only sums
+and maxima.
+"""
+
+import numba
+import numpy as np
+
+# Reassociation lets LLVM vectorise the sums; no flag assumes finite values, since
+# log-probabilities of forbidden transitions are -inf.
+_compile = numba.njit(
+    cache=True, nogil=True, fastmath={"nsz", "arcp", "contract", "reassoc"}
+)
+
+
+@_compile
+def _shift_by_frame_maximum(frame_log_prob):
+    """Subtract from each frame its largest log-density; return both parts."""
+    n_frames, n_states = frame_log_prob.shape
+    shifted = np.empty((n_frames, n_states))
+    peak = np.empty(n_frames)
+    for t in range(n_frames):
+        largest = frame_log_prob[t, 0]
+        for k in range(1, n_states):
+            largest = max(largest, frame_log_prob[t, k])
+        peak[t] = largest
+        for k in range(n_states):
+            shifted[t, k] = frame_log_prob[t, k] - largest
+    return shifted, peak
+
+
+@_compile
+def _forward_recursion(emission, startprob, transmat, offsets):
+    n_frames, n_states = emission.shape
+    filtered = np.empty((n_frames, n_states))
+    scale = np.empty(n_frames)
+    for seq in range(offsets.shape[0] - 1):
+        start = offsets[seq]
+        for t in range(start, offsets[seq + 1]):
+            if t == start:
+                for k in range(n_states):
+                    filtered[t, k] = startprob[k] * emission[t, k]
+            else:
+                for k in range(n_states):
+                    filtered[t, k] = 0.0
+                for i in range(n_states):
+                    previous = filtered[t - 1, i]
+                    for k in range(n_states):
+                        filtered[t, k] += previous * transmat[i, k]
+                for k in range(n_states):
+                    filtered[t, k] *= emission[t, k]
+            total = 0.0
+            for k in range(n_states):
+                total += filtered[t, k]
+            inverse = 1.0 / total
+            for k in range(n_states):
+                filtered[t, k] *= inverse
+            scale[t] = total
+    return filtered, scale
+
+
+def forward(frame_log_prob, startprob, transmat, offsets):
+    """Scaled forward pass.
+
+    Parameters
+    ----------
+    frame_log_prob : ndarray of shape (n_frames, n_states)
+        Emission log-density of each frame under each state.
+    startprob : ndarray of shape (n_states,)
+        Initial state distribution.
+    transmat : ndarray of shape (n_states, n_states)
+        Transition matrix, rows sum to one.
+    offsets : ndarray of int64 of shape (n_sequences + 1,)
+        Start row of each sequence, then the total number of frames.
+
+    Returns
+    -------
+    emission : ndarray of shape (n_frames, n_states)
+        Emission probabilities divided by their per-frame maximum.
+    filtered : ndarray of shape (n_frames, n_states)
+        Filtered state probabilities p(z_t | x_1..x_t).
+    scale : ndarray of shape (n_frames,)
+        Normaliser of each scaled forward vector.
+    frame_log_norm : ndarray of shape (n_frames,)
+        log p(x_t | x_1..x_{t-1}); sums to the log-likelihood of each sequence.
+    """
+    shifted, peak = _shift_by_frame_maximum(frame_log_prob)
+    # numpy's exp is vectorised (SIMD), several times faster than a compiled
+    # scalar loop.
+    emission = np.exp(shifted, out=shifted)
+    filtered, scale = _forward_recursion(emission, startprob, transmat, offsets)
+    with np.errstate(divide="ignore"):
+        frame_log_norm = np.log(scale) + peak
+    return emission, filtered, scale, frame_log_norm
+
+
+@_compile
+def backward(emission, filtered, scale, transmat, offsets, with_transitions):
+    """Scaled backward pass giving the smoothed posteriors.
+
+    Only the current backward vector is kept, so memory stays at the size of the
+    posteriors.
+
+    Parameters
+    ----------
+    emission, filtered, scale : ndarray
+        The first three outputs of :func:`forward`.
+    transmat : ndarray of shape (n_states, n_states)
+        Transition matrix.
+    offsets : ndarray of int64 of shape (n_sequences + 1,)
+        Sequence boundaries.
+    with_transitions : bool
+        Whether to accumulate the expected transition counts.
+
+    Returns
+    -------
+    posteriors : ndarray of shape (n_frames, n_states)
+        Smoothed state probabilities p(z_t | all frames of its sequence).
+    transition_counts : ndarray of shape (n_states, n_states)
+        Expected number of transitions i -> j summed over all sequences (zeros if
+        ``with_transitions`` is false).
+    """
+    n_frames, n_states = emission.shape
+    posteriors = np.empty((n_frames, n_states))
+    transition_counts = np.zeros((n_states, n_states))
+    beta = np.empty(n_states)
+    weighted = np.empty(n_states)
+    for seq in range(offsets.shape[0] - 1):
+        start, stop = offsets[seq], offsets[seq + 1]
+        beta[:] = 1.0
+        for k in range(n_states):
+            posteriors[stop - 1, k] = filtered[stop - 1, k]
+        for t in range(stop - 2, start - 1, -1):
+            inverse = 1.0 / scale[t + 1]
+            for j in range(n_states):
+                weighted[j] = emission[t + 1, j] * beta[j] * inverse
+            total = 0.0
+            for i in range(n_states):
+                acc = 0.0
+                for j in range(n_states):
+                    acc += transmat[i, j] * weighted[j]
+                beta[i] = acc
+                posteriors[t, i] = filtered[t, i] * acc
+                total += posteriors[t, i]
+                if with_transitions:
+                    current = filtered[t, i]
+                    for j in range(n_states):
+                        transition_counts[i, j] += (
+                            current * transmat[i, j] * weighted[j]
+                        )
+            inverse = 1.0 / total
+            for i in range(n_states):
+                posteriors[t, i] *= inverse
+    return posteriors, transition_counts
+
+
+@_compile
+def viterbi(frame_log_prob, log_startprob, log_transmat, offsets):
+    """Most likely state path of every sequence (max-sum in log space).
+
+    Parameters
+    ----------
+    frame_log_prob : ndarray of shape (n_frames, n_states)
+        Emission log-density of each frame under each state.
+    log_startprob : ndarray of shape (n_states,)
+        Log of the initial state distribution.
+    log_transmat : ndarray of shape (n_states, n_states)
+        Log of the transition matrix.
+    offsets : ndarray of int64 of shape (n_sequences + 1,)
+        Sequence boundaries.
+
+    Returns
+    -------
+    states : ndarray of int64 of shape (n_frames,)
+        The decoded states; ties go to the lowest state index.
+    """
+    n_frames, n_states = frame_log_prob.shape
+    states = np.empty(n_frames, dtype=np.int64)
+    backpointer = np.empty((n_frames, n_states), dtype=np.int64)
+    best = np.empty(n_states)
+    previous = np.empty(n_states)
+    for seq in range(offsets.shape[0] - 1):
+        start, stop = offsets[seq], offsets[seq + 1]
+        for k in range(n_states):
+            best[k] = log_startprob[k] + frame_log_prob[start, k]
+        for t in range(start + 1, stop):
+            previous[:] = best
+            for j in range(n_states):
+                arg = 0
+                value = previous[0] + log_transmat[0, j]
+                for i in range(1, n_states):
+                    candidate = previous[i] + log_transmat[i, j]
+                    if candidate > value:
+                        value = candidate
+                        arg = i
+                best[j] = value + frame_log_prob[t, j]
+                backpointer[t, j] = arg
+        state = 0
+        for k in range(1, n_states):
+            if best[k] > best[state]:
+                state = k
+        states[stop - 1] = state
+        for t in range(stop - 1, start, -1):
+            state = backpointer[t, state]
+            states[t - 1] = state
+    return states
+
+
+@_compile
+def sample_states(startprob, transmat, uniforms, offsets):
+    """Draw state paths of a Markov chain, one per sequence.
+
+    Parameters
+    ----------
+    startprob : ndarray of shape (n_states,)
+        Initial state distribution.
+    transmat : ndarray of shape (n_states, n_states)
+        Transition matrix.
+    uniforms : ndarray of shape (n_frames,)
+        Independent draws from U[0, 1), one per frame.
+    offsets : ndarray of int64 of shape (n_sequences + 1,)
+        Sequence boundaries.
+
+    Returns
+    -------
+    states : ndarray of int64 of shape (n_frames,)
+        The sampled states.
+    """
+    n_states = startprob.shape[0]
+    start_cdf = np.cumsum(startprob)
+    start_cdf /= start_cdf[-1]
+    trans_cdf = np.empty((n_states, n_states))
+    for i in range(n_states):
+        trans_cdf[i] = np.cumsum(transmat[i])
+        trans_cdf[i] /= trans_cdf[i, -1]
+    states = np.empty(uniforms.shape[0], dtype=np.int64)
+    for seq in range(offsets.shape[0] - 1):
+        start, stop = offsets[seq], offsets[seq + 1]
+        for t in range(start, stop):
+            cdf = start_cdf if t == start else trans_cdf[states[t - 1]]
+            state = np.searchsorted(cdf, uniforms[t], side="right")
+            states[t] = min(state, n_states - 1)
+    return states
+
+
+@_compile
+def diag_gaussian_log_prob(X, means, variances):
+    """Log-density of each frame under diagonal Gaussians.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_frames, n_features)
+        Frames.
+    means : ndarray of shape (n_states, n_features)
+        Mean of each state.
+    variances : ndarray of shape (n_states, n_features)
+        Variances of each state.
+
+    Returns
+    -------
+    log_prob : ndarray of shape (n_frames, n_states)
+        log N(x_t; means[k], diag(variances[k])).
+    """
+    n_frames, n_features = X.shape
+    n_states = means.shape[0]
+    precisions = 1.0 / variances
+    constants = -0.5 * (
+        n_features * np.log(2.0 * np.pi) + np.log(variances).sum(axis=1)
+    )
+    log_prob = np.empty((n_frames, n_states))
+    for t in range(n_frames):
+        for k in range(n_states):
+            acc = 0.0
+            for f in range(n_features):
+                diff = X[t, f] - means[k, f]
+                acc += diff * diff * precisions[k, f]
+            log_prob[t, k] = constants[k] - 0.5 * acc
+    return log_prob
+
+
+@_compile
+def cholesky_gaussian_log_prob(X, means, precision_chols, log_dets):
+    """Log-density of each frame under full-covariance Gaussians.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_frames, n_features)
+        Frames.
+    means : ndarray of shape (n_states, n_features)
+        Mean of each state.
+    precision_chols : ndarray of shape (n_states, n_features, n_features)
+        Upper-triangular P_k with P_k @ P_k.T the inverse covariance of state k.
+    log_dets : ndarray of shape (n_states,)
+        Log-determinant of each covariance.
+
+    Returns
+    -------
+    log_prob : ndarray of shape (n_frames, n_states)
+        log N(x_t; means[k], covariance k).
+    """
+    n_frames, n_features = X.shape
+    n_states = means.shape[0]
+    constants = -0.5 * (n_features * np.log(2.0 * np.pi) + log_dets)
+    diff = np.empty(n_features)
+    log_prob = np.empty((n_frames, n_states))
+    for t in range(n_frames):
+        for k in range(n_states):
+            for f in range(n_features):
+                diff[f] = X[t, f] - means[k, f]
+            acc = 0.0
+            for j in range(n_features):
+                projected = 0.0
+                for i in range(j + 1):
+                    projected += diff[i] * precision_chols[k, i, j]
+                acc += projected * projected
+            log_prob[t, k] = constants[k] - 0.5 * acc
+    return log_prob
+
+
+@_compile
+def weighted_moments(X, posteriors):
+    """Posterior-weighted first and squared moments of the frames in each state.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_frames, n_features)
+        Frames.
+    posteriors : ndarray of shape (n_frames, n_states)
+        State probabilities of each frame.
+
+    Returns
+    -------
+    occupancy : ndarray of shape (n_states,)
+        Expected number of frames in each state.
+    sums : ndarray of shape (n_states, n_features)
+        Posterior-weighted sum of the frames.
+    squares : ndarray of shape (n_states, n_features)
+        Posterior-weighted sum of the squared frames.
+    """
+    n_frames, n_features = X.shape
+    n_states = posteriors.shape[1]
+    occupancy = np.zeros(n_states)
+    sums = np.zeros((n_states, n_features))
+    squares = np.zeros((n_states, n_features))
+    for t in range(n_frames):
+        for k in range(n_states):
+            weight = posteriors[t, k]
+            occupancy[k] += weight
+            for f in range(n_features):
+                weighted = weight * X[t, f]
+                sums[k, f] += weighted
+                squares[k, f] += weighted * X[t, f]
+    return occupancy, sums, squares
+
+
+@_compile
+def weighted_outer_products(X, posteriors):
+    """Posterior-weighted sum of x x^T of the frames in each state.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_frames, n_features)
+        Frames.
+    posteriors : ndarray of shape (n_frames, n_states)
+        State probabilities of each frame.
+
+    Returns
+    -------
+    outer : ndarray of shape (n_states, n_features, n_features)
+        Posterior-weighted sum of the outer products.
+    """
+    n_frames, n_features = X.shape
+    n_states = posteriors.shape[1]
+    outer = np.zeros((n_states, n_features, n_features))
+    for t in range(n_frames):
+        for k in range(n_states):
+            weight = posteriors[t, k]
+            for f in range(n_features):
+                weighted = weight * X[t, f]
+                for g in range(f + 1):
+                    outer[k, f, g] += weighted * X[t, g]
+    for k in range(n_states):
+        for f in range(n_features):
+            for g in range(f):
+                outer[k, g, f] = outer[k, f, g]
+    return outer

@@ -1,0 +1,163 @@
+"""The compiled recursions against full enumeration of all state paths."""
+
+import itertools
+
+import numpy as np
+import pytest
+from scipy.special import logsumexp
+from scipy.stats import multivariate_normal
+
+from sklatent import GaussianHMM
+from sklatent.hmm import _kernels
+
+COVARIANCE_TYPES = ["diag", "full", "spherical", "tied"]
+
+
+def _random_model(rng, n_states, n_features, covariance_type):
+    """A GaussianHMM with random parameters, set as if it had been fitted."""
+    model = GaussianHMM(n_states, covariance_type=covariance_type)
+    model.startprob_ = rng.dirichlet(np.ones(n_states))
+    model.transmat_ = rng.dirichlet(np.ones(n_states), size=n_states)
+    model.means_ = rng.normal(0, 1.5, size=(n_states, n_features))
+    factors = rng.normal(size=(n_states, n_features, n_features))
+    full = factors @ factors.transpose(0, 2, 1) + 0.5 * np.eye(n_features)
+    model.covariances_ = {
+        "diag": rng.uniform(0.3, 2.0, size=(n_states, n_features)),
+        "spherical": rng.uniform(0.3, 2.0, size=n_states),
+        "full": full,
+        "tied": full[0],
+    }[covariance_type]
+    model.n_features_in_ = n_features
+    return model
+
+
+def _dense_covariances(model):
+    n_states, n_features = model.means_.shape
+    covariances = model.covariances_
+    if model.covariance_type == "diag":
+        return np.stack([np.diag(c) for c in covariances])
+    if model.covariance_type == "spherical":
+        return covariances[:, None, None] * np.eye(n_features)
+    if model.covariance_type == "tied":
+        return np.tile(covariances, (n_states, 1, 1))
+    return covariances
+
+
+def _path_log_probabilities(model, X):
+    """Every state path of one sequence and its joint log-probability with X."""
+    n_states = model.n_components
+    covariances = _dense_covariances(model)
+    emission = np.column_stack(
+        [
+            multivariate_normal(model.means_[k], covariances[k]).logpdf(X).reshape(-1)
+            for k in range(n_states)
+        ]
+    )
+    paths = np.array(list(itertools.product(range(n_states), repeat=len(X))))
+    log_joint = np.log(model.startprob_[paths[:, 0]])
+    log_joint += np.log(model.transmat_[paths[:, :-1], paths[:, 1:]]).sum(axis=1)
+    log_joint += emission[np.arange(len(X)), paths].sum(axis=1)
+    return paths, log_joint
+
+
+def _enumerate(model, X):
+    """Log-likelihood, posteriors and best path of one sequence by enumeration."""
+    paths, log_joint = _path_log_probabilities(model, X)
+    log_likelihood = logsumexp(log_joint)
+    weights = np.exp(log_joint - log_likelihood)
+    posteriors = np.stack(
+        [
+            np.bincount(paths[:, t], weights, minlength=model.n_components)
+            for t in range(len(X))
+        ]
+    )
+    return log_likelihood, posteriors, paths[np.argmax(log_joint)]
+
+
+CASES = [
+    (n_states, lengths, covariance_type, seed)
+    for seed, (n_states, lengths) in enumerate(
+        [(2, [6]), (3, [5]), (2, [1, 6, 3]), (3, [4, 1, 5])]
+    )
+    for covariance_type in COVARIANCE_TYPES
+]
+
+
+@pytest.mark.parametrize("n_states, lengths, covariance_type, seed", CASES)
+def test_inference_equals_enumeration_of_all_paths(
+    n_states, lengths, covariance_type, seed
+):
+    rng = np.random.default_rng(seed)
+    model = _random_model(rng, n_states, 2, covariance_type)
+    X = rng.normal(0, 2, size=(sum(lengths), 2))
+    bounds = np.cumsum([0, *lengths])
+    expected = [_enumerate(model, X[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+
+    log_prob = model.score_samples(X, lengths=lengths)
+    for (a, b), (log_likelihood, _, _) in zip(zip(bounds, bounds[1:]), expected):
+        np.testing.assert_allclose(log_prob[a:b].sum(), log_likelihood, rtol=1e-10)
+    np.testing.assert_allclose(
+        model.predict_proba(X, lengths=lengths),
+        np.concatenate([posteriors for _, posteriors, _ in expected]),
+        atol=1e-10,
+    )
+    np.testing.assert_array_equal(
+        model.predict(X, lengths=lengths),
+        np.concatenate([path for _, _, path in expected]),
+    )
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_filtered_probabilities_equal_enumeration_of_prefixes(covariance_type):
+    rng = np.random.default_rng(7)
+    model = _random_model(rng, 3, 2, covariance_type)
+    X = rng.normal(0, 2, size=(5, 2))
+    filtered = model.filter_proba(X)
+    for t in range(len(X)):
+        _, posteriors, _ = _enumerate(model, X[: t + 1])
+        np.testing.assert_allclose(filtered[t], posteriors[t], atol=1e-10)
+
+
+def test_transition_counts_equal_enumeration():
+    rng = np.random.default_rng(3)
+    model = _random_model(rng, 3, 2, "diag")
+    X = rng.normal(0, 2, size=(5, 2))
+    paths, log_joint = _path_log_probabilities(model, X)
+    weights = np.exp(log_joint - logsumexp(log_joint))
+    expected = np.zeros((3, 3))
+    for path, weight in zip(paths, weights):
+        np.add.at(expected, (path[:-1], path[1:]), weight)
+
+    offsets = np.array([0, 5])
+    emission_scaled, filtered, scale, _ = _kernels.forward(
+        model._emission_log_prob(X), model.startprob_, model.transmat_, offsets
+    )
+    _, counts = _kernels.backward(
+        emission_scaled, filtered, scale, model.transmat_, offsets, True
+    )
+    np.testing.assert_allclose(counts, expected, atol=1e-10)
+
+
+def test_million_frame_sequence_does_not_underflow():
+    rng = np.random.default_rng(0)
+    states = (rng.random(1_000_000) < 0.5).astype(int)
+    X = (3.0 * states + rng.standard_normal(states.size))[:, None]
+    model = GaussianHMM(2, n_iter=3, random_state=0).fit(X)
+    log_prob = model.score_samples(X)
+    assert np.all(np.isfinite(log_prob))
+    # Each frame is a draw of a 50/50 mixture, so its predictive density is
+    # bounded well away from zero and infinity.
+    assert -4.0 < log_prob.mean() < -1.0
+    posteriors = model.predict_proba(X)
+    np.testing.assert_allclose(posteriors.sum(axis=1), 1.0)
+    decoded = model.predict(X)
+    assert max(np.mean(decoded == states), np.mean(decoded != states)) > 0.9
+
+
+def test_sampled_states_follow_the_chain():
+    startprob = np.array([0.0, 1.0])
+    transmat = np.array([[0.0, 1.0], [1.0, 0.0]])
+    offsets = np.array([0, 4, 7])
+    uniforms = np.random.default_rng(0).random(7)
+    states = _kernels.sample_states(startprob, transmat, uniforms, offsets)
+    np.testing.assert_array_equal(states, [1, 0, 1, 0, 1, 0, 1])
