@@ -1,5 +1,9 @@
 import os
 
+# scikit-learn's check_array_api_input runs only when scipy is imported with array API
+# support switched on; set it before anything imports scipy so that check runs too.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
 from hypothesis import HealthCheck, settings
 
 # Property tests run the same number of examples everywhere; no deadline, since the
