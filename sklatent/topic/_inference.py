@@ -19,6 +19,14 @@ from numba import config, get_num_threads, njit, prange, set_num_threads
 
 _EPS = np.finfo(np.float64).eps
 _EULER = 0.577215664901532860606512090082402431
+# Documents per task of the parallel drivers: small enough to balance the threads'
+# loads, large enough to keep the scheduling cost negligible.
+_CHUNK = 64
+
+
+@njit(cache=True)
+def _chunk_starts(n_samples):
+    return np.append(np.arange(0, n_samples, _CHUNK), n_samples)
 
 
 @njit(cache=True, inline="always")
@@ -139,6 +147,7 @@ def _infer_document(
 def _e_step_serial(
     indptr, indices, data, exp_topic_word_t, prior, gamma, exp_theta, ratios, n_it, tol
 ):
+    # indptr may be a slice of the corpus' indptr: its offsets stay absolute.
     for d in range(gamma.shape[0]):
         lo, hi = indptr[d], indptr[d + 1]
         _infer_document(
@@ -158,16 +167,18 @@ def _e_step_serial(
 def _e_step_parallel(
     indptr, indices, data, exp_topic_word_t, prior, gamma, exp_theta, ratios, n_it, tol
 ):
-    for d in prange(gamma.shape[0]):
-        lo, hi = indptr[d], indptr[d + 1]
-        _infer_document(
-            indices[lo:hi],
-            data[lo:hi],
+    starts = _chunk_starts(gamma.shape[0])
+    for c in prange(starts.shape[0] - 1):
+        lo, hi = starts[c], starts[c + 1]
+        _e_step_serial(
+            indptr[lo : hi + 1],
+            indices,
+            data,
             exp_topic_word_t,
             prior,
-            gamma[d],
-            exp_theta[d],
-            ratios[lo:hi],
+            gamma[lo:hi],
+            exp_theta[lo:hi],
+            ratios,
             n_it,
             tol,
         )
@@ -215,36 +226,40 @@ def _document_bound(ids, counts, log_topic_word_t, doc_topic_prior, gamma):
 
 
 @njit(cache=True)
-def _bounds_serial(indptr, indices, data, log_topic_word_t, prior, gamma):
-    out = np.empty(gamma.shape[0])
+def _bounds_serial(indptr, indices, data, log_topic_word_t, prior, gamma, out):
     for d in range(gamma.shape[0]):
         lo, hi = indptr[d], indptr[d + 1]
         out[d] = _document_bound(
             indices[lo:hi], data[lo:hi], log_topic_word_t, prior, gamma[d]
         )
-    return out
 
 
 @njit(cache=True, parallel=True)
-def _bounds_parallel(indptr, indices, data, log_topic_word_t, prior, gamma):
-    out = np.empty(gamma.shape[0])
-    for d in prange(gamma.shape[0]):
-        lo, hi = indptr[d], indptr[d + 1]
-        out[d] = _document_bound(
-            indices[lo:hi], data[lo:hi], log_topic_word_t, prior, gamma[d]
+def _bounds_parallel(indptr, indices, data, log_topic_word_t, prior, gamma, out):
+    starts = _chunk_starts(gamma.shape[0])
+    for c in prange(starts.shape[0] - 1):
+        lo, hi = starts[c], starts[c + 1]
+        _bounds_serial(
+            indptr[lo : hi + 1],
+            indices,
+            data,
+            log_topic_word_t,
+            prior,
+            gamma[lo:hi],
+            out[lo:hi],
         )
-    return out
 
 
 def _run_kernel(serial, parallel, n_threads, *args):
     """Run the serial kernel, or the parallel one on ``n_threads`` numba threads."""
     n_threads = max(1, min(int(n_threads), config.NUMBA_NUM_THREADS))
     if n_threads == 1:
-        return serial(*args)
+        serial(*args)
+        return
     previous = get_num_threads()
     set_num_threads(n_threads)
     try:
-        return parallel(*args)
+        parallel(*args)
     finally:
         set_num_threads(previous)
 
@@ -359,7 +374,8 @@ def document_bounds(arrays, log_topic_word, doc_topic_prior, gamma, *, n_threads
     bounds : ndarray of shape (n_samples,)
         E[log p(w_d | theta_d, beta)] + E[log p(theta_d) - log q(theta_d)].
     """
-    return _run_kernel(
+    bounds = np.empty(gamma.shape[0])
+    _run_kernel(
         _bounds_serial,
         _bounds_parallel,
         n_threads,
@@ -367,4 +383,6 @@ def document_bounds(arrays, log_topic_word, doc_topic_prior, gamma, *, n_threads
         np.ascontiguousarray(log_topic_word.T),
         doc_topic_prior,
         gamma,
+        bounds,
     )
+    return bounds

@@ -464,6 +464,11 @@ class LDATopics(LatentMixin, BaseEstimator):
         X = self._validate_counts(X, reset=True, method="fit")
         arrays = csr_arrays(X)
         doc_lengths = np.asarray(X.sum(axis=1)).ravel()
+        if doc_lengths.sum() <= 0:
+            raise ValueError(
+                "X contains no words (every count is zero); topics are learned "
+                "from documents with at least one positive count."
+            )
         self.random_state_ = check_random_state(self.random_state)
         best = None
         for _ in range(self.n_init):
