@@ -8,7 +8,7 @@ import scipy.sparse as sp
 from joblib import effective_n_jobs
 from scipy.special import gammaln
 from sklearn.base import BaseEstimator, _fit_context
-from sklearn.utils import check_random_state, gen_batches
+from sklearn.utils import check_random_state, gen_batches, metadata_routing
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
     check_is_fitted,
@@ -150,10 +150,10 @@ class LDATopics(LatentMixin, BaseEstimator):
         The random number generator used by the fit.
 
     n_features_in_ : int
-        Number of features seen during :term:`fit`.
+        Number of features seen during :meth:`fit`.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of features seen during :term:`fit`. Defined only when ``X`` has
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :meth:`fit`. Defined only when ``X`` has
         feature names that are all strings.
 
     See Also
@@ -196,6 +196,9 @@ class LDATopics(LatentMixin, BaseEstimator):
     >>> counts.sum(axis=1).ravel().tolist()
     [20, 20, 20, 20, 20]
     """
+
+    # normalize is an option of transform, not metadata to route.
+    __metadata_request__transform = {"normalize": metadata_routing.UNUSED}
 
     _parameter_constraints: dict = {
         "n_components": [Interval(Integral, 0, None, closed="neither")],
