@@ -11,6 +11,7 @@ import numbers
 
 import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils import metadata_routing
 from sklearn.utils.validation import check_array, check_is_fitted
 from tqdm.auto import tqdm
 
@@ -229,6 +230,9 @@ class LatentMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
     followed by the latent index (``gaussianhmm0``, ``gaussianhmm1``, ...), so
     ``set_output(transform="pandas")`` works.
     """
+
+    # Z is the data of inverse_transform, not metadata to route.
+    __metadata_request__inverse_transform = {"Z": metadata_routing.UNUSED}
 
     @property
     def _n_features_out(self):
