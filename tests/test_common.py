@@ -17,6 +17,7 @@ from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import sklatent
+from sklatent import persistence
 
 ESTIMATORS = [
     obj
@@ -120,3 +121,19 @@ def test_grid_search_over_n_components_in_pipeline(cls):
     assert search.best_params_["model__n_components"] in (2, 3)
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
     assert clone(search.best_estimator_).get_params()["model__n_components"] in (2, 3)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS, ids=_ids(ESTIMATORS))
+def test_skops_round_trip_gives_identical_outputs(cls, tmp_path):
+    X = _data()
+    est = _fast(cls).set_params(random_state=0).fit(X)
+    path = tmp_path / "model.skops"
+    persistence.dump(est, path)
+    loaded = persistence.load(path)
+    assert type(loaded) is cls
+    np.testing.assert_array_equal(est.transform(X), loaded.transform(X))
+    assert est.score(X) == loaded.score(X)
+    np.testing.assert_array_equal(
+        _dense(est.sample(5, random_state=3)[0]),
+        _dense(loaded.sample(5, random_state=3)[0]),
+    )
