@@ -5,6 +5,8 @@ and the true parameters that generated it, so that fitted models can be compared
 the truth.
 """
 
+import importlib
+import inspect
 from numbers import Integral, Real
 
 import numpy as np
@@ -13,7 +15,7 @@ from sklearn.utils._param_validation import Interval, validate_params
 
 from .topic._sampling import draw_dirichlet, draw_documents
 
-__all__ = ["make_hmm_sequences", "make_lda_corpus"]
+__all__ = ["load_stdlib_docstrings", "make_hmm_sequences", "make_lda_corpus"]
 
 
 def make_hmm_sequences(
@@ -193,3 +195,62 @@ def make_lda_corpus(
     lengths = random_state.poisson(doc_length, size=n_samples)
     X = draw_documents(doc_topic, topic_word, lengths, random_state)
     return X, topic_word, doc_topic
+
+
+# Standard-library modules covering text, numbers, files, networking, concurrency,
+# dates and data formats: a corpus with clearly different subjects.
+STDLIB_MODULES = (
+    "argparse asyncio calendar collections concurrent.futures configparser csv "
+    "datetime decimal difflib email.message fractions ftplib functools gzip hashlib "
+    "heapq http.client imaplib itertools json logging mailbox math multiprocessing "
+    "os pathlib pickle queue random re shutil smtplib socket sqlite3 statistics "
+    "string subprocess tarfile tempfile textwrap threading time unittest "
+    "urllib.parse urllib.request uuid zipfile zoneinfo"
+).split()
+
+
+def _public_docstrings(module_name):
+    """Docstrings of a module's public callables and of their public methods."""
+    module = importlib.import_module(module_name)
+    found = []
+    for name, obj in inspect.getmembers(module):
+        if name.startswith("_") or not callable(obj):
+            continue
+        found.append(inspect.getdoc(obj) or "")
+        if inspect.isclass(obj):
+            for method_name, method in inspect.getmembers(obj, callable):
+                if not method_name.startswith("_"):
+                    found.append(inspect.getdoc(method) or "")
+    return found
+
+
+def load_stdlib_docstrings(modules=None, *, min_words=8):
+    """A text corpus that ships with Python: docstrings of standard-library modules.
+
+    Each docstring of a public function, class or method of the given modules is
+    one document. Inherited docstrings repeat, so each text is kept once; the
+    documents come sorted, so the corpus is the same on every run of the same Python.
+
+    Parameters
+    ----------
+    modules : list of str, default=None
+        Names of the modules to read. By default, about fifty modules covering
+        text, numbers, files, networking, concurrency, dates and data formats.
+    min_words : int, default=8
+        Docstrings with fewer whitespace-separated words are left out.
+
+    Returns
+    -------
+    documents : list of str
+        The docstrings.
+
+    Examples
+    --------
+    >>> from sklatent.datasets import load_stdlib_docstrings
+    >>> docs = load_stdlib_docstrings(["json"])
+    >>> any("JSON" in doc for doc in docs)
+    True
+    """
+    names = STDLIB_MODULES if modules is None else modules
+    texts = {text for name in names for text in _public_docstrings(name)}
+    return sorted(text for text in texts if len(text.split()) >= min_words)

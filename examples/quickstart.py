@@ -1,0 +1,172 @@
+"""sklatent quickstart: four latent-variable models, each in a scikit-learn Pipeline.
+
+Run it with ``python examples/quickstart.py``. On a laptop CPU it takes a minute or
+two and needs no download: the data ship with scikit-learn and Python, or come from
+:mod:`sklatent.datasets`. For each model it grid-searches the latent size
+(``n_components``) with cross-validation, scores the chosen model on held-out data,
+prints one table and writes a few figures to a folder whose name it prints at the end.
+"""
+
+import sys
+import time
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # write files; no window needed
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from sklearn import config_context  # noqa: E402
+from sklearn.feature_extraction.text import CountVectorizer  # noqa: E402
+from sklearn.model_selection import (  # noqa: E402
+    GridSearchCV,
+    GroupKFold,
+    train_test_split,  # noqa: E402
+)
+from sklearn.pipeline import Pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+
+from sklatent import GaussianHMM, LDATopics  # noqa: E402
+from sklatent.datasets import load_stdlib_docstrings, make_hmm_sequences  # noqa: E402
+
+OUTPUT = Path("sklatent_quickstart_figures")
+
+
+def step(message):
+    """Say what runs now, so a user sees progress."""
+    print(f"... {message}", flush=True)
+
+
+def hidden_markov_model():
+    """Regime-switching sequences: how many hidden states generated them?"""
+    step("GaussianHMM: 3-state sequences, searching 2-5 states with GroupKFold")
+    X, lengths, states, _ = make_hmm_sequences(
+        n_sequences=40, sequence_length=150, n_components=3, random_state=0
+    )
+    ids = np.repeat(np.arange(len(lengths)), lengths)
+    train, test = ids < 30, ids >= 30
+    start = time.perf_counter()
+    # Sequence ids travel with the rows through metadata routing, so every fold
+    # holds whole sequences and every fit knows where each one starts.
+    with config_context(enable_metadata_routing=True):
+        hmm = (
+            GaussianHMM(n_iter=50, random_state=0)
+            .set_fit_request(sequence_ids="groups")
+            .set_score_request(sequence_ids="groups")
+            .set_predict_request(sequence_ids=True)
+        )
+        pipe = Pipeline([("scale", StandardScaler()), ("hmm", hmm)])
+        search = GridSearchCV(
+            pipe, {"hmm__n_components": [2, 3, 4, 5]}, cv=GroupKFold(3)
+        )
+        search.fit(X[train], groups=ids[train])
+        fit_time = time.perf_counter() - start
+        held_out = search.score(X[test], groups=ids[test])
+        decoded = search.best_estimator_.predict(X[test], sequence_ids=ids[test])
+
+    frames = slice(0, 150)
+    fig, ax = plt.subplots(figsize=(9, 3.5))
+    ax.plot(X[test][frames, 0], color="0.3", lw=1, label="feature 0")
+    ax.scatter(
+        np.arange(150),
+        X[test][frames, 0],
+        c=decoded[frames],
+        cmap="tab10",
+        s=12,
+        zorder=3,
+        label="decoded state",
+    )
+    ax.set(
+        title="GaussianHMM: decoded hidden states of a held-out sequence",
+        xlabel="time step",
+    )
+    ax.legend(loc="upper right")
+    fig.tight_layout()
+    fig.savefig(OUTPUT / "hmm_decoded_states.png", dpi=110)
+    plt.close(fig)
+    return {
+        "model": "GaussianHMM",
+        "data": "make_hmm_sequences (3 states)",
+        "chosen": search.best_params_["hmm__n_components"],
+        "score": f"{held_out:.3f} log-lik/frame",
+        "fit_time": fit_time,
+    }
+
+
+def topic_model():
+    """Docstrings of Python's standard library: which topics do they cover?"""
+    step("LDATopics: standard-library docstrings, searching 5/10/15 topics")
+    documents = load_stdlib_docstrings()
+    train_docs, test_docs = train_test_split(documents, test_size=0.2, random_state=0)
+    start = time.perf_counter()
+    pipe = Pipeline(
+        [
+            (
+                "counts",
+                CountVectorizer(
+                    stop_words="english",
+                    min_df=5,
+                    max_df=0.2,
+                    token_pattern=r"\b[a-zA-Z]{3,}\b",
+                ),
+            ),
+            ("lda", LDATopics(max_iter=20, random_state=0)),
+        ]
+    )
+    search = GridSearchCV(pipe, {"lda__n_components": [5, 10, 15]}, cv=3)
+    search.fit(train_docs)
+    fit_time = time.perf_counter() - start
+    best = search.best_estimator_
+    vectorizer, lda = best["counts"], best["lda"]
+    held_out = lda.perplexity(vectorizer.transform(test_docs))
+
+    n_words = 6
+    words = lda.top_words(n_words, feature_names=vectorizer.get_feature_names_out())
+    fig, ax = plt.subplots(figsize=(8, 0.4 * len(words) + 1))
+    ax.axis("off")
+    for topic, topic_words in enumerate(words):
+        ax.text(
+            0,
+            1 - (topic + 0.5) / len(words),
+            f"topic {topic}: " + ", ".join(topic_words),
+            fontsize=10,
+            va="center",
+        )
+    ax.set_title("LDATopics: top words of each topic (standard-library docstrings)")
+    fig.savefig(OUTPUT / "lda_topic_words.png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return {
+        "model": "LDATopics",
+        "data": f"{len(documents)} stdlib docstrings",
+        "chosen": search.best_params_["lda__n_components"],
+        "score": f"{held_out:.0f} perplexity",
+        "fit_time": fit_time,
+    }
+
+
+def print_table(rows):
+    header = f"{'model':<16}{'data':<34}{'latent size':>12}  {'held-out score':<24}"
+    header += f"{'fit time':>9}"
+    print()
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        print(
+            f"{row['model']:<16}{row['data']:<34}{row['chosen']:>12}  "
+            f"{row['score']:<24}{row['fit_time']:>8.1f}s"
+        )
+
+
+def main():
+    OUTPUT.mkdir(exist_ok=True)
+    start = time.perf_counter()
+    rows = [hidden_markov_model(), topic_model()]
+    print_table(rows)
+    print(f"\nTotal time {time.perf_counter() - start:.0f} s.")
+    print(f"Figures written to {OUTPUT.resolve()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
