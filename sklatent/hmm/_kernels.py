@@ -40,28 +40,43 @@ def _shift_by_frame_maximum(frame_log_prob):
 
 
 @_compile
-def _forward_recursion(emission, startprob, transmat, offsets):
+def _forward_recursion(emission, peak, frame_log_prob, startprob, transmat, offsets):
     n_frames, n_states = emission.shape
     filtered = np.empty((n_frames, n_states))
     scale = np.empty(n_frames)
+    predicted = np.empty(n_states)
     for seq in range(offsets.shape[0] - 1):
         start = offsets[seq]
         for t in range(start, offsets[seq + 1]):
             if t == start:
-                for k in range(n_states):
-                    filtered[t, k] = startprob[k] * emission[t, k]
+                predicted[:] = startprob
             else:
-                for k in range(n_states):
-                    filtered[t, k] = 0.0
+                predicted[:] = 0.0
                 for i in range(n_states):
                     previous = filtered[t - 1, i]
                     for k in range(n_states):
-                        filtered[t, k] += previous * transmat[i, k]
-                for k in range(n_states):
-                    filtered[t, k] *= emission[t, k]
+                        predicted[k] += previous * transmat[i, k]
             total = 0.0
             for k in range(n_states):
+                filtered[t, k] = predicted[k] * emission[t, k]
                 total += filtered[t, k]
+            if total == 0.0:
+                # The reachable states are all e^-745 times less likely than an
+                # unreachable one (only possible with zeros in the transitions):
+                # shift this frame by the best reachable state instead.
+                largest = -np.inf
+                for k in range(n_states):
+                    if predicted[k] > 0.0:
+                        largest = max(largest, frame_log_prob[t, k])
+                peak[t] = largest
+                for k in range(n_states):
+                    # An unreachable state gets no mass, and an emission of zero
+                    # rather than an overflowing one.
+                    emission[t, k] = 0.0
+                    if predicted[k] > 0.0:
+                        emission[t, k] = np.exp(frame_log_prob[t, k] - largest)
+                    filtered[t, k] = predicted[k] * emission[t, k]
+                    total += filtered[t, k]
             inverse = 1.0 / total
             for k in range(n_states):
                 filtered[t, k] *= inverse
@@ -98,7 +113,9 @@ def forward(frame_log_prob, startprob, transmat, offsets):
     # numpy's exp is vectorised (SIMD), several times faster than a compiled
     # scalar loop.
     emission = np.exp(shifted, out=shifted)
-    filtered, scale = _forward_recursion(emission, startprob, transmat, offsets)
+    filtered, scale = _forward_recursion(
+        emission, peak, frame_log_prob, startprob, transmat, offsets
+    )
     with np.errstate(divide="ignore"):
         frame_log_norm = np.log(scale) + peak
     return emission, filtered, scale, frame_log_norm

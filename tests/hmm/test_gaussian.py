@@ -53,9 +53,18 @@ def _hmmlearn_from(start, covariance_type, **params):
     return reference
 
 
-def _hmmlearn_compact_covariances(reference, covariance_type):
+def _assert_same_parameters(ours, reference, covariance_type, atol):
+    np.testing.assert_allclose(
+        ours.monitor_.history, list(reference.monitor_.history), rtol=1e-6
+    )
+    np.testing.assert_allclose(ours.startprob_, reference.startprob_, atol=atol)
+    np.testing.assert_allclose(ours.transmat_, reference.transmat_, atol=atol)
+    np.testing.assert_allclose(ours.means_, reference.means_, atol=atol)
+    # hmmlearn keeps spherical variances repeated over the features.
     compact = reference._covars_
-    return compact[:, 0] if covariance_type == "spherical" else compact
+    if covariance_type == "spherical":
+        compact = compact[:, 0]
+    np.testing.assert_allclose(ours.covariances_, compact, atol=atol)
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
@@ -69,21 +78,12 @@ def test_ten_em_iterations_agree_with_hmmlearn(data, covariance_type):
     reference.fit(X, lengths)
 
     assert ours.n_iter_ == 10
-    np.testing.assert_allclose(
-        ours.monitor_.history, list(reference.monitor_.history), rtol=1e-6
-    )
     total = ours.score(X, lengths=lengths) * len(X)
     np.testing.assert_allclose(total, reference.score(X, lengths), rtol=1e-6)
     np.testing.assert_array_equal(
         ours.predict(X, lengths=lengths), reference.predict(X, lengths)
     )
-    np.testing.assert_allclose(ours.transmat_, reference.transmat_, atol=1e-6)
-    np.testing.assert_allclose(ours.means_, reference.means_, atol=1e-6)
-    np.testing.assert_allclose(
-        ours.covariances_,
-        _hmmlearn_compact_covariances(reference, covariance_type),
-        atol=1e-6,
-    )
+    _assert_same_parameters(ours, reference, covariance_type, atol=1e-6)
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
@@ -111,17 +111,7 @@ def test_map_estimates_agree_with_hmmlearn(data, covariance_type):
     ).fit(X, lengths=lengths)
     reference = _hmmlearn_from(start, covariance_type, n_iter=5, tol=-np.inf, **priors)
     reference.fit(X, lengths)
-    np.testing.assert_allclose(
-        ours.monitor_.history, list(reference.monitor_.history), rtol=1e-6
-    )
-    np.testing.assert_allclose(ours.startprob_, reference.startprob_, atol=1e-8)
-    np.testing.assert_allclose(ours.transmat_, reference.transmat_, atol=1e-8)
-    np.testing.assert_allclose(ours.means_, reference.means_, atol=1e-8)
-    np.testing.assert_allclose(
-        ours.covariances_,
-        _hmmlearn_compact_covariances(reference, covariance_type),
-        atol=1e-8,
-    )
+    _assert_same_parameters(ours, reference, covariance_type, atol=1e-8)
 
 
 def test_defaults_equal_hmmlearn_defaults():

@@ -161,3 +161,20 @@ def test_sampled_states_follow_the_chain():
     uniforms = np.random.default_rng(0).random(7)
     states = _kernels.sample_states(startprob, transmat, uniforms, offsets)
     np.testing.assert_array_equal(states, [1, 0, 1, 0, 1, 0, 1])
+
+
+def test_left_right_model_survives_an_unreachable_better_state():
+    # State 1 cannot be left; later frames sit at the mean of state 0, thousands of
+    # nats more likely there than under state 1, yet the chain must stay in 1.
+    model = GaussianHMM(2, covariance_type="spherical")
+    model.startprob_ = np.array([0.0, 1.0])
+    model.transmat_ = np.array([[0.5, 0.5], [0.0, 1.0]])
+    model.means_ = np.array([[0.0], [100.0]])
+    model.covariances_ = np.array([1.0, 1.0])
+    model.n_features_in_ = 1
+    X = np.array([[100.0], [0.0], [0.0]])
+    log_prob = model.score_samples(X)
+    expected = multivariate_normal(100.0, 1.0).logpdf(X[:, 0])
+    np.testing.assert_allclose(log_prob, expected)
+    np.testing.assert_allclose(model.predict_proba(X), [[0, 1]] * 3)
+    np.testing.assert_array_equal(model.predict(X), [1, 1, 1])
