@@ -181,7 +181,8 @@ class LDATopics(LatentMixin, BaseEstimator):
     :meth:`perplexity` gives the topics' own term of the bound its share per
     training word instead of dividing it by the words of the data scored
     (scikit-learn issue #20032), so the perplexity of a few documents is not
-    inflated. Computations are in float64 whatever the input dtype. Given the
+    inflated; it has no ``sub_sampling`` argument. Computations are in float64
+    whatever the input dtype. Given the
     same ``random_state``, a fit draws the same starting points as scikit-learn's
     (with ``n_jobs=1`` there) and follows the same iterations.
 
@@ -204,7 +205,7 @@ class LDATopics(LatentMixin, BaseEstimator):
     >>> lda.top_words(n_words=4).shape
     (3, 4)
     >>> counts, mixtures = lda.sample(5, doc_length=20, random_state=0)
-    >>> counts.sum(axis=1).ravel().tolist()
+    >>> counts.toarray().sum(axis=1).tolist()
     [20, 20, 20, 20, 20]
     """
 
