@@ -103,11 +103,12 @@ class LDATopics(LatentMixin, BaseEstimator):
         highest evidence lower bound on the training data is kept.
 
     split_merge_moves : int, default=0
-        Maximum number of split-merge moves tried at the end of each fit. A move
-        merges the two most similar topics, splits the broadest topic in two
-        (2-means of the documents it dominates), runs ``max(1, max_iter // 2)``
-        more passes and is kept only if the training bound improves; the first
-        move that does not improve it ends the search. It repairs fits that share
+        Maximum number of split-merge moves made at the end of each fit. A move
+        merges the two most similar topics (or, if that does not help, drops the
+        least used one), splits the broadest topic in two (2-means of the
+        documents it dominates), runs ``max(1, max_iter // 2)`` more passes and
+        is kept only if the training bound improves; the search ends at the
+        first move that does not improve it. It repairs fits that share
         one true topic between two fitted topics and one fitted topic between two
         true ones. 0 (scikit-learn's behaviour) tries none.
 
@@ -540,35 +541,46 @@ class LDATopics(LatentMixin, BaseEstimator):
             self._em_step(arrays, self._random_gamma(X.shape[0]))
 
     def _split_merge(self, X, arrays, doc_lengths, gamma):
-        """Try split-merge moves, keeping those that raise the training bound."""
+        """Try split-merge moves, keeping those that raise the training bound.
+
+        A move frees a topic slot by merging the two most similar topics or, if
+        that does not help, by dropping the least used topic, and splits the
+        broadest topic into it. The search ends at the first move of which
+        neither kind raises the bound.
+        """
         bound = self._document_scores(arrays, gamma, doc_lengths).sum()
         for move in range(self.split_merge_moves):
-            proposal = propose_split_merge(
-                self.components_,
-                self._topic_word_prior_vector(),
-                gamma / gamma.sum(axis=1, keepdims=True),
-                X,
-                self.random_state_,
-            )
-            if proposal is None:
-                break
-            before = self._learned_state()
-            self.components_ = proposal
-            self.exp_dirichlet_component_ = np.exp(dirichlet_expectation(proposal))
-            for _ in range(max(1, self.max_iter // 2)):
-                self._training_pass(X, arrays)
-            new_gamma = self._infer_from_ones(arrays)
-            new_bound = self._document_scores(arrays, new_gamma, doc_lengths).sum()
-            if self.verbose:
-                print(
-                    f"split-merge move {move + 1}: bound {bound:.6g} -> "
-                    f"{new_bound:.6g}, {'kept' if new_bound > bound else 'undone'}"
+            for free in ("merge", "drop"):
+                proposal = propose_split_merge(
+                    self.components_,
+                    self._topic_word_prior_vector(),
+                    gamma / gamma.sum(axis=1, keepdims=True),
+                    X,
+                    self.random_state_,
+                    free=free,
                 )
-            if new_bound <= bound:
+                if proposal is None:
+                    continue
+                before = self._learned_state()
+                self.components_ = proposal
+                self.exp_dirichlet_component_ = np.exp(dirichlet_expectation(proposal))
+                for _ in range(max(1, self.max_iter // 2)):
+                    self._training_pass(X, arrays)
+                new_gamma = self._infer_from_ones(arrays)
+                new_bound = self._document_scores(arrays, new_gamma, doc_lengths).sum()
+                kept = new_bound > bound
+                if self.verbose:
+                    print(
+                        f"split-merge move {move + 1} ({free}): bound {bound:.6g} -> "
+                        f"{new_bound:.6g}, {'kept' if kept else 'undone'}"
+                    )
+                if kept:
+                    bound, gamma = new_bound, new_gamma
+                    break
                 for name, value in before.items():
                     setattr(self, name, value)
+            else:
                 break
-            bound, gamma = new_bound, new_gamma
         return gamma
 
     def _infer_from_ones(self, arrays):

@@ -2,11 +2,12 @@
 
 Variational Bayes for LDA often stops in a local optimum where one true topic is
 shared by two fitted topics (two near-duplicates) while two other true topics share
-one fitted topic (a broad topic of high entropy). A move merges the most similar pair
-and splits the broadest topic in two, by 2-means clustering of the documents it
-dominates; the caller refines the proposal and keeps it only if the evidence lower
-bound improves (in the spirit of Ueda et al., "SMEM algorithm for mixture models",
-2000).
+one fitted topic (a broad topic of high entropy), or where a fitted topic explains
+nothing in particular. A move frees a topic slot, by merging the most similar pair
+or dropping the least used topic, and splits the broadest topic into it, by 2-means
+clustering of the documents it dominates; the caller refines the proposal and
+keeps it only if the evidence lower bound improves (in the spirit of Ueda et al.,
+"SMEM algorithm for mixture models", 2000).
 """
 
 import numpy as np
@@ -36,8 +37,10 @@ def _two_means(unit_rows, random_state, n_iter=10):
     return labels
 
 
-def propose_split_merge(components, topic_word_prior, doc_topic, X, random_state):
-    """Merge the two most similar topics and split the broadest one.
+def propose_split_merge(
+    components, topic_word_prior, doc_topic, X, random_state, free="merge"
+):
+    """Free one topic slot and split the broadest topic into it.
 
     Parameters
     ----------
@@ -51,6 +54,10 @@ def propose_split_merge(components, topic_word_prior, doc_topic, X, random_state
         Training word counts.
     random_state : numpy.random.RandomState
         Source of randomness of the 2-means seeding.
+    free : {"merge", "drop"}, default="merge"
+        How the slot is freed: ``"merge"`` merges the two most similar topics,
+        ``"drop"`` drops the topic that the documents use least (a topic that
+        explains nothing in particular).
 
     Returns
     -------
@@ -59,12 +66,21 @@ def propose_split_merge(components, topic_word_prior, doc_topic, X, random_state
         dominates fewer than two documents, or they form one cluster).
     """
     topic_word = components / components.sum(axis=1, keepdims=True)
-    unit_topics = normalize(topic_word)
-    similarity = unit_topics @ unit_topics.T
-    np.fill_diagonal(similarity, -np.inf)
-    kept, freed = np.unravel_index(np.argmax(similarity), similarity.shape)
+    proposal = components.copy()
+    if free == "merge":
+        unit_topics = normalize(topic_word)
+        similarity = unit_topics @ unit_topics.T
+        np.fill_diagonal(similarity, -np.inf)
+        kept, freed = np.unravel_index(np.argmax(similarity), similarity.shape)
+        proposal[kept] = np.maximum(
+            components[kept] + components[freed] - topic_word_prior, topic_word_prior
+        )
+        changed = [kept, freed]
+    else:
+        freed = int(np.argmin(doc_topic.sum(axis=0)))
+        changed = [freed]
     entropy = entr(topic_word).sum(axis=1)
-    entropy[[kept, freed]] = -np.inf
+    entropy[changed] = -np.inf
     broad = int(np.argmax(entropy))
 
     docs = np.flatnonzero(doc_topic.argmax(axis=1) == broad)
@@ -82,10 +98,6 @@ def propose_split_merge(components, topic_word_prior, doc_topic, X, random_state
     mass = components[broad].sum() - topic_word_prior.sum()
     halves *= mass / halves.sum()
 
-    proposal = components.copy()
-    proposal[kept] = np.maximum(
-        components[kept] + components[freed] - topic_word_prior, topic_word_prior
-    )
     proposal[broad] = topic_word_prior + halves[0]
     proposal[freed] = topic_word_prior + halves[1]
     return proposal

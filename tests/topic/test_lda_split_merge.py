@@ -15,17 +15,23 @@ def _worst_matched_cosine(topics, true_topics):
     return matched_topic_cosine(topics, true_topics).min()
 
 
-def test_proposal_merges_duplicates_and_splits_the_broad_topic():
-    # Three true topics on disjoint words; the fit has topic A twice and B+C as one.
+def _three_topic_corpus():
+    """Three true topics on disjoint words, 100 documents of each."""
     true_topics = np.zeros((3, 30))
     for k in range(3):
         true_topics[k, 10 * k : 10 * (k + 1)] = 0.1
     rng = np.random.RandomState(0)
     doc_topic = np.repeat(np.eye(3), 100, axis=0)
     X = draw_documents(doc_topic, true_topics, np.full(300, 40), rng)
-    prior = np.full(30, 0.01)
     a_counts = np.asarray(X[:100].sum(axis=0)).ravel()
     bc_counts = np.asarray(X[100:].sum(axis=0)).ravel()
+    return X, true_topics, a_counts, bc_counts, rng
+
+
+def test_proposal_merges_duplicates_and_splits_the_broad_topic():
+    # The fit has topic A twice and B+C as one.
+    X, true_topics, a_counts, bc_counts, rng = _three_topic_corpus()
+    prior = np.full(30, 0.01)
     components = prior + np.vstack([a_counts / 2, a_counts / 2, bc_counts])
     fitted_doc_topic = np.zeros((300, 3))
     fitted_doc_topic[:100, :2] = 0.5
@@ -35,6 +41,21 @@ def test_proposal_merges_duplicates_and_splits_the_broad_topic():
     # The merged topic keeps the word counts of both duplicates.
     merged = components[0] + components[1] - prior
     assert any(np.allclose(proposal[k], merged) for k in (0, 1))
+
+
+def test_proposal_drops_an_unused_topic_and_splits_the_broad_topic():
+    # The fit has topic A, a flat topic no document uses, and B+C as one.
+    X, true_topics, a_counts, bc_counts, rng = _three_topic_corpus()
+    prior = np.full(30, 0.01)
+    components = prior + np.vstack([a_counts, np.full(30, 5.0), bc_counts])
+    fitted_doc_topic = np.zeros((300, 3))
+    fitted_doc_topic[:100, 0] = 1.0
+    fitted_doc_topic[100:, 2] = 1.0
+    proposal = propose_split_merge(
+        components, prior, fitted_doc_topic, X, rng, free="drop"
+    )
+    assert _worst_matched_cosine(proposal, true_topics) > 0.95
+    np.testing.assert_array_equal(proposal[0], components[0])
 
 
 def test_no_proposal_when_the_broad_topic_dominates_no_document():
@@ -94,4 +115,4 @@ def test_split_merge_reports_its_moves(capsys):
         n_samples=200, n_features=40, n_components=4, random_state=0
     )
     LDATopics(n_components=4, max_iter=4, split_merge_moves=1, verbose=1).fit(X)
-    assert "split-merge move 1" in capsys.readouterr().out
+    assert "split-merge move 1 (merge)" in capsys.readouterr().out
