@@ -153,13 +153,14 @@ def main():
     LDATopics(n_components=2, max_iter=1, n_jobs=-1).fit(X_train[:50])
 
     ours = SklearnRun(LDATopics)
-    peers = [("scikit-learn batch", SklearnRun(LatentDirichletAllocation))]
-    peers.append(
+    peers = [
+        ("scikit-learn batch", SklearnRun(LatentDirichletAllocation)),
         (
             "scikit-learn online",
             SklearnRun(LatentDirichletAllocation, learning_method="online"),
-        )
-    )
+        ),
+        ("sklatent online, 1 thread", SklearnRun(LDATopics, learning_method="online")),
+    ]
     try:
         import gensim  # noqa: F401
 

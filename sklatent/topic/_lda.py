@@ -18,7 +18,13 @@ from sklearn.utils.validation import (
 from tqdm.auto import tqdm
 
 from ..base import LatentMixin, check_n_samples
-from ._inference import csr_arrays, dirichlet_expectation, document_bounds, e_step
+from ._inference import (
+    csr_arrays,
+    dirichlet_expectation,
+    document_bounds,
+    e_step,
+    exp_dirichlet_expectation,
+)
 from ._priors import mean_expected_log, newton_step
 from ._sampling import draw_dirichlet, draw_documents
 from ._split_merge import propose_split_merge
@@ -335,7 +341,7 @@ class LDATopics(LatentMixin, BaseEstimator):
         self.components_ = self.random_state_.gamma(
             _INIT_SHAPE, 1.0 / _INIT_SHAPE, (self.n_components, n_features)
         )
-        self.exp_dirichlet_component_ = np.exp(dirichlet_expectation(self.components_))
+        self.exp_dirichlet_component_ = exp_dirichlet_expectation(self.components_)
 
     def _learned_state(self):
         names = (
@@ -415,7 +421,7 @@ class LDATopics(LatentMixin, BaseEstimator):
                 self.n_components,
                 rate,
             )
-        self.exp_dirichlet_component_ = np.exp(dirichlet_expectation(self.components_))
+        self.exp_dirichlet_component_ = exp_dirichlet_expectation(self.components_)
         self.n_batch_iter_ += 1
         return gamma
 
@@ -563,7 +569,7 @@ class LDATopics(LatentMixin, BaseEstimator):
                     continue
                 before = self._learned_state()
                 self.components_ = proposal
-                self.exp_dirichlet_component_ = np.exp(dirichlet_expectation(proposal))
+                self.exp_dirichlet_component_ = exp_dirichlet_expectation(proposal)
                 for _ in range(max(1, self.max_iter // 2)):
                     self._training_pass(X, arrays)
                 new_gamma = self._infer_from_ones(arrays)
