@@ -1,20 +1,23 @@
 """Scores for generative models: how good are the topics, the samples, the fit.
 
-Topic coherence
----------------
+Topic models
+------------
 :func:`topic_coherence` scores each topic of a topic model by how often its top
 words occur in the same documents of a reference corpus (UMass, Mimno et al.,
 2011; NPMI, Bouma, 2009, as used by Lau et al., 2014).
+:func:`matched_topic_cosine` measures how well fitted topics recover known ones.
 """
 
 from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.optimize import linear_sum_assignment
+from sklearn.preprocessing import normalize
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_array, check_non_negative
 
-__all__ = ["topic_coherence"]
+__all__ = ["matched_topic_cosine", "topic_coherence"]
 
 
 def _topic_word_matrix(model_or_topic_word):
@@ -127,3 +130,48 @@ def topic_coherence(model_or_topic_word, X, measure="umass", top_n=10):
         pair_scores[joint == 0] = -1.0
         pair_scores[joint == 1] = 1.0
     return pair_scores.mean(axis=1)
+
+
+def matched_topic_cosine(model_or_topic_word, true_topic_word):
+    """Cosine similarity of each true topic to the fitted topic matched to it.
+
+    Fitted and true topics are paired one to one so that the total cosine
+    similarity of the pairs is largest (the Hungarian algorithm); topics are
+    compared as word-weight vectors.
+
+    Parameters
+    ----------
+    model_or_topic_word : estimator or array-like of shape (n_topics, n_features)
+        A fitted topic model with ``components_``, or non-negative topic-word
+        weights.
+    true_topic_word : array-like of shape (n_true_topics, n_features)
+        The known topics, for example from
+        :func:`sklatent.datasets.make_lda_corpus`.
+
+    Returns
+    -------
+    cosine : ndarray of shape (min(n_topics, n_true_topics),)
+        Cosine of each matched pair, in the order of the true topics; ``min()``
+        says whether every topic was recovered.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklatent.metrics import matched_topic_cosine
+    >>> true = np.eye(3)
+    >>> matched_topic_cosine(true[[2, 0, 1]], true).tolist()
+    [1.0, 1.0, 1.0]
+    """
+    topic_word = normalize(_topic_word_matrix(model_or_topic_word))
+    true_topic_word = check_array(
+        true_topic_word, dtype=np.float64, input_name="true_topic_word"
+    )
+    if true_topic_word.shape[1] != topic_word.shape[1]:
+        raise ValueError(
+            f"The fitted topics have {topic_word.shape[1]} words but the true "
+            f"topics {true_topic_word.shape[1]}; compare topics over one vocabulary."
+        )
+    similarity = topic_word @ normalize(true_topic_word).T
+    rows, cols = linear_sum_assignment(-similarity)
+    order = np.argsort(cols)
+    return similarity[rows[order], cols[order]]

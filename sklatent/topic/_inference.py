@@ -99,6 +99,26 @@ def _exp_expected_log(gamma, out):
         out[k] = _exp_digamma(gamma[k]) * scale
 
 
+@njit(cache=True, fastmath=_FAST)
+def exp_dirichlet_expectation(params):
+    """exp(E[log p]) for each row p ~ Dirichlet(row of ``params``).
+
+    Parameters
+    ----------
+    params : ndarray of shape (n_rows, n_cols)
+        Positive Dirichlet parameters, one distribution per row.
+
+    Returns
+    -------
+    exp_expected_log : ndarray of shape (n_rows, n_cols)
+        ``exp(dirichlet_expectation(params))``, with one exponential per entry.
+    """
+    out = np.empty_like(params)
+    for i in range(params.shape[0]):
+        _exp_expected_log(params[i], out[i])
+    return out
+
+
 @njit(cache=True, inline="always", fastmath=_FAST)
 def _word_ratios(counts, topic_word_d, exp_theta, out):
     """Write count / (sum_k exp_theta_k exp_beta_kw + eps) for each word into out.

@@ -18,9 +18,16 @@ from sklearn.utils.validation import (
 from tqdm.auto import tqdm
 
 from ..base import LatentMixin, check_n_samples
-from ._inference import csr_arrays, dirichlet_expectation, document_bounds, e_step
+from ._inference import (
+    csr_arrays,
+    dirichlet_expectation,
+    document_bounds,
+    e_step,
+    exp_dirichlet_expectation,
+)
 from ._priors import mean_expected_log, newton_step
 from ._sampling import draw_dirichlet, draw_documents
+from ._split_merge import propose_split_merge
 
 # Starting points of the variational parameters are Gamma(100, 1/100) draws, as in
 # Hoffman's onlineldavb and scikit-learn.
@@ -101,6 +108,16 @@ class LDATopics(LatentMixin, BaseEstimator):
         Number of fits from different random starting topics; the one with the
         highest evidence lower bound on the training data is kept.
 
+    split_merge_moves : int, default=0
+        Maximum number of split-merge moves made at the end of each fit. A move
+        merges the two most similar topics (or, if that does not help, drops the
+        least used one), splits the broadest topic in two (2-means of the
+        documents it dominates), runs ``max(1, max_iter // 2)`` more passes and
+        is kept only if the training bound improves; the search ends at the
+        first move that does not improve it. It repairs fits that share
+        one true topic between two fitted topics and one fitted topic between two
+        true ones. 0 (scikit-learn's behaviour) tries none.
+
     n_jobs : int, default=None
         Number of threads of the per-document inference and the bound. None
         means 1 unless in a :obj:`joblib.parallel_config` context; -1 means all
@@ -137,7 +154,8 @@ class LDATopics(LatentMixin, BaseEstimator):
         Number of updates of the topics (starts at 1, as in scikit-learn).
 
     n_iter_ : int
-        Number of passes over the data.
+        Number of passes over the data (not counting those of split-merge
+        moves).
 
     bound_ : float
         Perplexity of the training data at the end of :meth:`fit` (see
@@ -170,7 +188,8 @@ class LDATopics(LatentMixin, BaseEstimator):
     :meth:`perplexity` gives the topics' own term of the bound its share per
     training word instead of dividing it by the words of the data scored
     (scikit-learn issue #20032), so the perplexity of a few documents is not
-    inflated. Computations are in float64 whatever the input dtype. Given the
+    inflated; it has no ``sub_sampling`` argument. Computations are in float64
+    whatever the input dtype. Given the
     same ``random_state``, a fit draws the same starting points as scikit-learn's
     (with ``n_jobs=1`` there) and follows the same iterations.
 
@@ -193,7 +212,7 @@ class LDATopics(LatentMixin, BaseEstimator):
     >>> lda.top_words(n_words=4).shape
     (3, 4)
     >>> counts, mixtures = lda.sample(5, doc_length=20, random_state=0)
-    >>> counts.sum(axis=1).ravel().tolist()
+    >>> counts.toarray().sum(axis=1).tolist()
     [20, 20, 20, 20, 20]
     """
 
@@ -223,6 +242,7 @@ class LDATopics(LatentMixin, BaseEstimator):
         "mean_change_tol": [Interval(Real, 0, None, closed="left")],
         "max_doc_update_iter": [Interval(Integral, 0, None, closed="left")],
         "n_init": [Interval(Integral, 1, None, closed="left")],
+        "split_merge_moves": [Interval(Integral, 0, None, closed="left")],
         "n_jobs": [None, Integral],
         "verbose": ["verbose"],
         "random_state": ["random_state"],
@@ -245,6 +265,7 @@ class LDATopics(LatentMixin, BaseEstimator):
         mean_change_tol=1e-3,
         max_doc_update_iter=100,
         n_init=1,
+        split_merge_moves=0,
         n_jobs=None,
         verbose=0,
         random_state=None,
@@ -263,6 +284,7 @@ class LDATopics(LatentMixin, BaseEstimator):
         self.mean_change_tol = mean_change_tol
         self.max_doc_update_iter = max_doc_update_iter
         self.n_init = n_init
+        self.split_merge_moves = split_merge_moves
         self.n_jobs = n_jobs
         self.verbose = verbose
         self.random_state = random_state
@@ -319,7 +341,7 @@ class LDATopics(LatentMixin, BaseEstimator):
         self.components_ = self.random_state_.gamma(
             _INIT_SHAPE, 1.0 / _INIT_SHAPE, (self.n_components, n_features)
         )
-        self.exp_dirichlet_component_ = np.exp(dirichlet_expectation(self.components_))
+        self.exp_dirichlet_component_ = exp_dirichlet_expectation(self.components_)
 
     def _learned_state(self):
         names = (
@@ -399,7 +421,7 @@ class LDATopics(LatentMixin, BaseEstimator):
                 self.n_components,
                 rate,
             )
-        self.exp_dirichlet_component_ = np.exp(dirichlet_expectation(self.components_))
+        self.exp_dirichlet_component_ = exp_dirichlet_expectation(self.components_)
         self.n_batch_iter_ += 1
         return gamma
 
@@ -496,10 +518,7 @@ class LDATopics(LatentMixin, BaseEstimator):
             leave=False,
         )
         for i in passes:
-            if self.learning_method == "online":
-                self._online_pass(X, total_samples=X.shape[0])
-            else:
-                self._em_step(arrays, self._random_gamma(X.shape[0]))
+            self._training_pass(X, arrays)
             if self.evaluate_every > 0 and (i + 1) % self.evaluate_every == 0:
                 gamma = self._infer_from_ones(arrays)
                 scores = self._document_scores(arrays, gamma, doc_lengths)
@@ -515,7 +534,60 @@ class LDATopics(LatentMixin, BaseEstimator):
                     break
             self.n_iter_ += 1
         passes.close()
-        return self._infer_from_ones(arrays)
+        gamma = self._infer_from_ones(arrays)
+        if self.split_merge_moves and self.n_components >= 3:
+            gamma = self._split_merge(X, arrays, doc_lengths, gamma)
+        return gamma
+
+    def _training_pass(self, X, arrays):
+        """One pass over the training documents."""
+        if self.learning_method == "online":
+            self._online_pass(X, total_samples=X.shape[0])
+        else:
+            self._em_step(arrays, self._random_gamma(X.shape[0]))
+
+    def _split_merge(self, X, arrays, doc_lengths, gamma):
+        """Try split-merge moves, keeping those that raise the training bound.
+
+        A move frees a topic slot by merging the two most similar topics or, if
+        that does not help, by dropping the least used topic, and splits the
+        broadest topic into it. The search ends at the first move of which
+        neither kind raises the bound.
+        """
+        bound = self._document_scores(arrays, gamma, doc_lengths).sum()
+        for move in range(self.split_merge_moves):
+            for free in ("merge", "drop"):
+                proposal = propose_split_merge(
+                    self.components_,
+                    self._topic_word_prior_vector(),
+                    gamma / gamma.sum(axis=1, keepdims=True),
+                    X,
+                    self.random_state_,
+                    free=free,
+                )
+                if proposal is None:
+                    continue
+                before = self._learned_state()
+                self.components_ = proposal
+                self.exp_dirichlet_component_ = exp_dirichlet_expectation(proposal)
+                for _ in range(max(1, self.max_iter // 2)):
+                    self._training_pass(X, arrays)
+                new_gamma = self._infer_from_ones(arrays)
+                new_bound = self._document_scores(arrays, new_gamma, doc_lengths).sum()
+                kept = new_bound > bound
+                if self.verbose:
+                    print(
+                        f"split-merge move {move + 1} ({free}): bound {bound:.6g} -> "
+                        f"{new_bound:.6g}, {'kept' if kept else 'undone'}"
+                    )
+                if kept:
+                    bound, gamma = new_bound, new_gamma
+                    break
+                for name, value in before.items():
+                    setattr(self, name, value)
+            else:
+                break
+        return gamma
 
     def _infer_from_ones(self, arrays):
         """Infer documents from the fixed starting point gamma = 1 (deterministic)."""

@@ -15,6 +15,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 
 from sklatent.datasets import make_lda_corpus
+from sklatent.metrics import matched_topic_cosine
 from sklatent.topic import LDATopics
 
 
@@ -123,21 +124,13 @@ def test_score_is_mean_bound_per_document(corpus, fitted):
 # -- model behaviour -----------------------------------------------------------------
 
 
-def _matched_cosines(topics, true_topics):
-    a = topics / np.linalg.norm(topics, axis=1, keepdims=True)
-    b = true_topics / np.linalg.norm(true_topics, axis=1, keepdims=True)
-    similarity = a @ b.T
-    rows, cols = linear_sum_assignment(-similarity)
-    return similarity[rows, cols]
-
-
 def test_recovers_planted_topics():
     X, true_topics, true_mixtures = make_lda_corpus(
         n_samples=400, n_features=80, n_components=3, doc_length=60, random_state=1
     )
     lda = LDATopics(n_components=3, doc_topic_prior=0.1, max_iter=30, random_state=0)
     mixtures = lda.fit_transform(X)
-    assert _matched_cosines(lda.topic_word_distribution_, true_topics).min() > 0.9
+    assert matched_topic_cosine(lda, true_topics).min() > 0.9
     rows, cols = linear_sum_assignment(-(mixtures.T @ true_mixtures))
     assert np.mean(np.abs(mixtures[:, rows] - true_mixtures[:, cols])) < 0.1
 

@@ -15,6 +15,7 @@ from sklatent.topic._inference import (
     dirichlet_expectation,
     document_bounds,
     e_step,
+    exp_dirichlet_expectation,
 )
 
 
@@ -178,3 +179,12 @@ def test_fitted_document_bound_is_a_maximised_lower_bound_of_the_evidence():
             csr_arrays(sp.vstack([counts] * 20).tocsr()), log_topic_word, prior, nearby
         )
         assert np.all(nearby_bounds <= bound)
+
+
+def test_exp_dirichlet_expectation_is_exp_of_the_expectation():
+    params = np.random.RandomState(0).gamma(0.3, 3.0, size=(4, 50)) + 1e-4
+    np.testing.assert_allclose(
+        exp_dirichlet_expectation(params),
+        np.exp(_dirichlet_expectation_2d(params)),
+        rtol=1e-12,
+    )

@@ -1,4 +1,6 @@
-"""topic_coherence against brute force and gensim."""
+"""topic_coherence and matched_topic_cosine against brute force and gensim."""
+
+import itertools
 
 import numpy as np
 import pytest
@@ -10,7 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from sklatent.datasets import make_lda_corpus
-from sklatent.metrics import topic_coherence
+from sklatent.metrics import matched_topic_cosine, topic_coherence
 from sklatent.topic import LDATopics
 
 
@@ -139,3 +141,21 @@ def test_rejects_unknown_measure(corpus):
     X, topic_word, _ = corpus
     with pytest.raises(ValueError, match="measure"):
         topic_coherence(topic_word, X, measure="cv")
+
+
+def test_matched_topic_cosine_is_the_best_one_to_one_matching():
+    rng = np.random.RandomState(0)
+    topics, truth = rng.rand(4, 9), rng.rand(4, 9)
+    a = topics / np.linalg.norm(topics, axis=1, keepdims=True)
+    b = truth / np.linalg.norm(truth, axis=1, keepdims=True)
+    best = max(
+        itertools.permutations(range(4)),
+        key=lambda perm: sum(a[perm[t]] @ b[t] for t in range(4)),
+    )
+    expected = [a[best[t]] @ b[t] for t in range(4)]
+    np.testing.assert_allclose(matched_topic_cosine(topics, truth), expected)
+
+
+def test_matched_topic_cosine_rejects_another_vocabulary():
+    with pytest.raises(ValueError, match="words"):
+        matched_topic_cosine(np.ones((2, 5)), np.ones((2, 6)))
