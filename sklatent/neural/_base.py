@@ -19,7 +19,7 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import ProgressBar
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
@@ -169,20 +169,22 @@ class BaseTorchEstimator(LatentMixin, BaseEstimator, metaclass=ABCMeta):
     # -- input --------------------------------------------------------------------
 
     def _validate_X(self, X, *, reset):
-        """Validate ``X`` (finite, 2-D, the fitted width) as a float64 array."""
+        """Validate ``X`` as a float64 array: 2-D, finite, within float32's range,
+        and (unless ``reset``) of the fitted width, for a fitted estimator."""
+        if not reset:
+            check_is_fitted(self)
         X = validate_data(self, X, reset=reset, dtype=np.float64)
+        largest = np.abs(X).max() if X.size else 0.0
+        if largest > _FLOAT32_MAX:
+            raise ValueError(
+                f"X holds values of magnitude up to {largest:.3g}, beyond float32's "
+                f"range ({_FLOAT32_MAX:.3g}) in which torch trains; rescale X."
+            )
         return X
 
-    def _as_tensor(self, X, dtype=torch.float32, device=None):
-        """Copy an array to a tensor, refusing values beyond float32's range."""
-        if dtype == torch.float32 and X.size and np.abs(X).max() > _FLOAT32_MAX:
-            raise ValueError(
-                f"X holds values of magnitude up to {np.abs(X).max():.3g}, beyond "
-                f"float32's range ({_FLOAT32_MAX:.3g}) in which torch trains; "
-                "rescale X."
-            )
-        device = self._device if device is None else device
-        return torch.tensor(X, dtype=dtype, device=device)
+    def _as_tensor(self, X, dtype=torch.float32):
+        """Copy an array to a tensor on the model's device."""
+        return torch.tensor(X, dtype=dtype, device=self._device)
 
     # -- seeding ------------------------------------------------------------------
 

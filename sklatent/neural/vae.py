@@ -11,6 +11,7 @@ from sklearn.base import _fit_context
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from ..base import check_n_samples
@@ -66,7 +67,10 @@ class _VAEModule(nn.Module):
             sigma = self.noise_scale()
             residual = (x - decoded) / sigma
             return -(0.5 * (residual.square() + _LOG_2PI) + sigma.log()).sum(-1)
-        return -F.binary_cross_entropy_with_logits(decoded, x, reduction="none").sum(-1)
+        target = x.expand_as(decoded)
+        return -F.binary_cross_entropy_with_logits(
+            decoded, target, reduction="none"
+        ).sum(-1)
 
     def decoder_mean(self, z):
         decoded = self.decoder(z)
@@ -453,6 +457,7 @@ class VAETransformer(BaseTorchEstimator):
         Z : ndarray of shape (n_samples, n_components)
             The latent code behind each row.
         """
+        check_is_fitted(self)
         n_samples = check_n_samples(n_samples)
         module = self._float64_copy()
         rng = check_random_state(
