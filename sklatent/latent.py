@@ -22,23 +22,36 @@ def _check_encoder_decoder(estimator):
             )
 
 
-def _slerp_weights(Z_from, Z_to, steps):
-    """Weights of spherical interpolation, shape (n_pairs, n_steps) each."""
-    norm_from = np.linalg.norm(Z_from, axis=1)
-    norm_to = np.linalg.norm(Z_to, axis=1)
-    denominator = np.maximum(norm_from * norm_to, np.finfo(float).tiny)
-    cosine = np.clip(np.sum(Z_from * Z_to, axis=1) / denominator, -1.0, 1.0)
-    angle = np.arccos(cosine)[:, None]
+def _slerp_path(Z_from, Z_to, steps):
+    """Codes along the great circle, norms interpolated linearly.
+
+    Returns an array of shape (n_pairs, n_steps, n_components). Pairs whose
+    directions are (nearly) parallel, or that hold a zero code, take the straight
+    line, the limit of the great circle.
+    """
+    norm_from = np.linalg.norm(Z_from, axis=1, keepdims=True)
+    norm_to = np.linalg.norm(Z_to, axis=1, keepdims=True)
+    tiny = np.finfo(float).tiny
+    unit_from = Z_from / np.maximum(norm_from, tiny)
+    unit_to = Z_to / np.maximum(norm_to, tiny)
+    cosine = np.clip(np.sum(unit_from * unit_to, axis=1, keepdims=True), -1.0, 1.0)
+    angle = np.arccos(cosine)
     sine = np.sin(angle)
-    # Nearly parallel codes (or a zero code): the great circle degenerates into the
-    # straight line, which is its limit.
-    straight = sine[:, 0] < 1e-8
-    safe_sine = np.where(straight[:, None], 1.0, sine)
-    weight_from = np.where(
-        straight[:, None], 1 - steps, np.sin((1 - steps) * angle) / safe_sine
+    curved = (sine > 1e-8) & (norm_from > tiny) & (norm_to > tiny)
+    safe_sine = np.where(curved, sine, 1.0)
+    weight_from = np.sin((1 - steps) * angle) / safe_sine
+    weight_to = np.sin(steps * angle) / safe_sine
+    direction = weight_from[..., None] * unit_from[:, None] + (
+        weight_to[..., None] * unit_to[:, None]
     )
-    weight_to = np.where(straight[:, None], steps, np.sin(steps * angle) / safe_sine)
-    return weight_from, weight_to
+    norm = (1 - steps) * norm_from + steps * norm_to
+    curved_path = norm[..., None] * direction
+    return np.where(curved[..., None], curved_path, _linear_path(Z_from, Z_to, steps))
+
+
+def _linear_path(Z_from, Z_to, steps):
+    """Codes along the straight line, shape (n_pairs, n_steps, n_components)."""
+    return (1 - steps)[:, None] * Z_from[:, None] + steps[:, None] * Z_to[:, None]
 
 
 def interpolate(estimator, X_from, X_to, n_steps=8, *, method="linear"):
@@ -96,14 +109,8 @@ n_features)
     Z_from = np.asarray(estimator.transform(X_from), dtype=float)
     Z_to = np.asarray(estimator.transform(X_to), dtype=float)
     steps = np.linspace(0.0, 1.0, n_steps)
-    if method == "linear":
-        weight_from = np.broadcast_to(1 - steps, (len(Z_from), n_steps))
-        weight_to = np.broadcast_to(steps, (len(Z_from), n_steps))
-    else:
-        weight_from, weight_to = _slerp_weights(Z_from, Z_to, steps)
-    Z_path = (
-        weight_from[..., None] * Z_from[:, None] + weight_to[..., None] * Z_to[:, None]
-    )
+    path = _linear_path if method == "linear" else _slerp_path
+    Z_path = path(Z_from, Z_to, steps)
     X_path = np.asarray(
         estimator.inverse_transform(Z_path.reshape(-1, Z_path.shape[-1]))
     )

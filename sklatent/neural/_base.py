@@ -20,7 +20,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
-from skorch.callbacks import ProgressBar
+from skorch.callbacks import PrintLog, ProgressBar
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
@@ -214,7 +214,9 @@ class BaseTorchEstimator(LatentMixin, BaseEstimator, metaclass=ABCMeta):
 
     # -- the net ------------------------------------------------------------------
 
-    def _make_net(self, module, *, patience=None, **net_kwargs):
+    def _make_net(
+        self, module, *, patience=None, watch_from=1, callbacks=(), **net_kwargs
+    ):
         """Wrap an initialised module in a ready :class:`LossNet`.
 
         Parameters
@@ -224,22 +226,33 @@ class BaseTorchEstimator(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         patience : int, default=None
             With a held-out set, stop after this many epochs without improvement
             of the held-out loss and keep the best weights; None never stops early.
+        watch_from : int, default=1
+            First epoch (counting from 1) that early stopping watches.
+        callbacks : sequence of (name, skorch callback), default=()
+            The model's own callbacks, run before the user's ``callbacks``.
         **net_kwargs : dict
             Passed on to :class:`skorch.NeuralNet` (e.g. ``optimizer__betas``).
         """
         generator = torch.Generator(device=self._device)
-        callbacks = [
-            ("stop_on_non_finite_loss", StopOnNonFiniteLoss(self._non_finite_advice))
+        all_callbacks = [
+            ("stop_on_non_finite_loss", StopOnNonFiniteLoss(self._non_finite_advice)),
+            *callbacks,
         ]
         if patience is not None:
             early_stopping = HeldOutEarlyStopping(
-                patience=patience, threshold=0.0, threshold_mode="abs", load_best=True
+                first_epoch=watch_from,
+                patience=patience,
+                threshold=0.0,
+                threshold_mode="abs",
+                load_best=True,
             )
-            callbacks.append(("early_stopping", early_stopping))
+            all_callbacks.append(("early_stopping", early_stopping))
         if self.verbose > 0:
-            callbacks.append(("progress_bar", ProgressBar()))
-        callbacks.extend(copy.deepcopy(self.callbacks or []))
+            all_callbacks.append(("progress_bar", ProgressBar()))
+        all_callbacks.extend(copy.deepcopy(self.callbacks or []))
         net_kwargs = {
+            # skorch's epoch table costs time even when it prints nothing.
+            "callbacks__print_log": None if self.verbose == 0 else PrintLog(),
             "optimizer": torch.optim.Adam,
             "lr": self.learning_rate,
             **net_kwargs,
@@ -254,7 +267,7 @@ class BaseTorchEstimator(LatentMixin, BaseEstimator, metaclass=ABCMeta):
             iterator_train__generator=generator,
             iterator_valid=TensorBatches,
             train_split=None,
-            callbacks=callbacks,
+            callbacks=all_callbacks,
             predict_nonlinearity=None,
             verbose=self.verbose,
             device=self._device,
