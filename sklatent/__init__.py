@@ -1,8 +1,9 @@
 """sklatent: latent-variable generative models as scikit-learn estimators."""
 
 from .hmm import GaussianHMM
+from .neural import VAETransformer
 from .topic import LDATopics
 
 __version__ = "0.1.0"
 
-__all__ = ["GaussianHMM", "LDATopics", "__version__"]
+__all__ = ["GaussianHMM", "LDATopics", "VAETransformer", "__version__"]
