@@ -12,7 +12,7 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 from test_common import ESTIMATORS, FAST_PARAMS, _data
 
-from sklatent import LDATopics
+from sklatent import LDATopics, VAETransformer
 from sklatent.datasets import make_lda_corpus
 
 
@@ -50,15 +50,25 @@ def test_grid_search_on_dask_cluster_matches_sequential_run(corpus, processes):
     assert distributed.best_params_ == sequential.best_params_
 
 
-def test_incremental_streams_dask_blocks_through_partial_fit(corpus):
+@pytest.mark.parametrize(
+    "model",
+    [
+        LDATopics(n_components=3, learning_method="online", random_state=0),
+        VAETransformer(n_components=2, hidden_layer_sizes=(16,), random_state=0),
+    ],
+    ids=lambda model: type(model).__name__,
+)
+def test_incremental_streams_dask_blocks_through_partial_fit(corpus, model):
     chunk = 20
     X = da.from_array(corpus, chunks=(chunk, corpus.shape[1]))
-    model = LDATopics(n_components=3, learning_method="online", random_state=0)
     streamed = Incremental(clone(model), shuffle_blocks=False).fit(X)
     by_hand = clone(model)
     for start in range(0, corpus.shape[0], chunk):
         by_hand.partial_fit(corpus[start : start + chunk])
-    np.testing.assert_array_equal(streamed.estimator_.components_, by_hand.components_)
+    np.testing.assert_array_equal(
+        streamed.estimator_.transform(corpus), by_hand.transform(corpus)
+    )
+    assert streamed.estimator_.score(corpus) == by_hand.score(corpus)
 
 
 def _thread_counts_after_fit(estimator, X):
