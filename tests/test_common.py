@@ -18,6 +18,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import sklatent
 from sklatent import persistence
+from sklatent.latent import interpolate, traverse
 
 ESTIMATORS = [
     obj
@@ -137,3 +138,25 @@ def test_skops_round_trip_gives_identical_outputs(cls, tmp_path):
         _dense(est.sample(5, random_state=3)[0]),
         _dense(loaded.sample(5, random_state=3)[0]),
     )
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS, ids=_ids(ESTIMATORS))
+def test_latent_tools_walk_every_latent_space(cls):
+    X = _data()
+    est = _fast(cls).set_params(random_state=0).fit(X)
+    # Each row is encoded on its own (for the HMM: a sequence of one frame).
+    codes = [est.transform(X[i : i + 1]) for i in (0, 1)]
+    ends = np.vstack([est.inverse_transform(code) for code in codes])
+    path = interpolate(est, X[0], X[1], n_steps=5)
+    assert path.shape == (5, X.shape[1])
+    assert np.all(np.isfinite(path))
+    np.testing.assert_allclose(path[[0, -1]], ends, rtol=1e-5, atol=1e-8)
+    middle = est.inverse_transform((codes[0] + codes[1]) / 2)
+    np.testing.assert_allclose(path[2:3], middle, rtol=1e-5, atol=1e-8)
+    code = est.transform(X[:1])[0]
+    values = np.linspace(0.0, 1.0, 3)
+    walked = traverse(est, X[0], dim=0, values=values)
+    assert walked.shape == (3, X.shape[1])
+    expected = np.repeat(code[None], 3, axis=0)
+    expected[:, 0] = values
+    np.testing.assert_allclose(walked, est.inverse_transform(expected), rtol=1e-5)
