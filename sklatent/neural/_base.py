@@ -17,7 +17,7 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, metadata_routing
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import PrintLog, ProgressBar
@@ -129,6 +129,9 @@ class BaseTorchEstimator(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         "verbose": ["verbose"],
         "callbacks": [list, None],
     }
+
+    # ``inverse_transform(Z)`` takes latent codes, not metadata to route.
+    __metadata_request__inverse_transform = {"Z": metadata_routing.UNUSED}
 
     #: What the error raised on a non-finite loss suggests trying.
     _non_finite_advice = "Try a smaller learning_rate."
