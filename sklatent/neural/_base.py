@@ -136,6 +136,9 @@ class BaseTorchEstimator(LatentMixin, BaseEstimator, metaclass=ABCMeta):
     #: What the error raised on a non-finite loss suggests trying.
     _non_finite_advice = "Try a smaller learning_rate."
 
+    #: The skorch net class that :meth:`_make_net` builds (a :class:`LossNet`).
+    _net_class = LossNet
+
     @abstractmethod
     def _build_module(self):
         """Return the untrained module, built from the parameters and fitted sizes."""
@@ -185,9 +188,10 @@ class BaseTorchEstimator(LatentMixin, BaseEstimator, metaclass=ABCMeta):
             )
         return X
 
-    def _as_tensor(self, X, dtype=torch.float32):
-        """Copy an array to a tensor on the model's device."""
-        return torch.tensor(X, dtype=dtype, device=self._device)
+    def _as_tensor(self, X, dtype=torch.float32, device=None):
+        """Copy an array to a tensor, on the model's device unless told otherwise."""
+        device = self._device if device is None else device
+        return torch.tensor(X, dtype=dtype, device=device)
 
     # -- seeding ------------------------------------------------------------------
 
@@ -260,7 +264,7 @@ class BaseTorchEstimator(LatentMixin, BaseEstimator, metaclass=ABCMeta):
             "lr": self.learning_rate,
             **net_kwargs,
         }
-        net = LossNet(
+        net = self._net_class(
             module,
             generator=generator,
             valid_seed=self._stream_seed(_VALID),
