@@ -121,7 +121,7 @@ class VAETransformer(BaseTorchEstimator):
     ----------
     n_components : int, default=2
         Size of the latent code.
-    hidden_layer_sizes : array-like of int or int, default=(256, 128)
+    hidden_layer_sizes : array-like of int or int, default=(512, 256)
         Widths of the encoder's hidden layers; the decoder mirrors them.
     activation : {"relu", "leaky_relu", "elu", "gelu", "silu", "tanh", \
 "sigmoid"}, default="gelu"
@@ -252,7 +252,7 @@ class VAETransformer(BaseTorchEstimator):
         self,
         n_components=2,
         *,
-        hidden_layer_sizes=(256, 128),
+        hidden_layer_sizes=(512, 256),
         activation="gelu",
         likelihood="gaussian",
         min_sigma=0.01,
