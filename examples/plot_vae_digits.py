@@ -75,11 +75,13 @@ fig.tight_layout()
 # --------------------------------
 # The prior is a standard normal, so the square [-2, 2]² covers most of the
 # codes; each cell shows the decoder's mean image at that point.
-n_grid = 12
+n_grid = 10
 values = np.linspace(-2, 2, n_grid)
 grid = np.array([[z1, z2] for z2 in values[::-1] for z1 in values])
 images = vae.inverse_transform(grid).reshape(n_grid, n_grid, 8, 8)
-mosaic = images.transpose(0, 2, 1, 3).reshape(n_grid * 8, n_grid * 8)
+# One blank pixel around every image keeps the tiles apart.
+tiles = np.pad(images, ((0, 0), (0, 0), (1, 1), (1, 1)))
+mosaic = tiles.transpose(0, 2, 1, 3).reshape(n_grid * 10, n_grid * 10)
 fig, ax = plt.subplots(figsize=(6, 6))
 ax.imshow(mosaic, cmap="gray_r", extent=(-2, 2, -2, 2), vmin=0, vmax=1)
 ax.set(xlabel="$z_1$", ylabel="$z_2$", title="Decoded latent grid")
