@@ -1,0 +1,390 @@
+"""What the torch family's estimators share: one base class.
+
+:class:`BaseTorchEstimator` owns everything about a torch estimator that is not its
+model: the shared parameters and their validation, the validation of ``X``, the
+device, the seeding that reproduces a fit to the bit without touching torch's
+global random state, the skorch net and its callbacks (progress bar, early
+stopping, the check for a non-finite loss, the user's own), the training history,
+float64 inference and persistence as plain numpy arrays. A subclass builds its
+module (:meth:`BaseTorchEstimator._build_module`) and says what its numbers mean.
+"""
+
+import contextlib
+import copy
+from abc import ABCMeta, abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import validate_data
+from skorch.callbacks import ProgressBar
+from skorch.dataset import Dataset
+from skorch.helper import predefined_split
+
+from ..base import LatentMixin
+from ._modules import ACTIVATIONS
+from ._training import (
+    HeldOutEarlyStopping,
+    LossNet,
+    StopOnNonFiniteLoss,
+    TensorBatches,
+)
+
+__all__ = ["BaseTorchEstimator", "resolve_device"]
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+_SEED_BOUND = 2**31 - 1
+# Rows per chunk at inference, so large inputs do not need one huge activation.
+_INFERENCE_CHUNK = 8192
+# Purposes of the random streams derived from one fit's seed.
+_INIT, _SPLIT, _VALID, _TRAIN = range(4)
+
+
+def resolve_device(device):
+    """Turn the ``device`` parameter into the torch device to use.
+
+    Parameters
+    ----------
+    device : {"cpu", "cuda", "auto"}
+        ``"auto"`` picks CUDA when it is available and the CPU otherwise.
+
+    Returns
+    -------
+    device : str
+        ``"cpu"`` or ``"cuda"``.
+
+    Raises
+    ------
+    ValueError
+        If ``"cuda"`` is asked for and torch cannot see a CUDA device.
+    """
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            "device='cuda' was requested, but torch cannot see a CUDA device (torch "
+            f"{torch.__version__}, CUDA build: {torch.version.cuda}). Use "
+            "device='cpu', or device='auto' to take a GPU only when there is one."
+        )
+    return device
+
+
+def _to_numpy_tree(obj):
+    """Copy a (nested) state dict with every tensor turned into a numpy array."""
+    if isinstance(obj, torch.Tensor):
+        return obj.detach().cpu().numpy().copy()
+    if isinstance(obj, dict):
+        return type(obj)((key, _to_numpy_tree(value)) for key, value in obj.items())
+    if isinstance(obj, list | tuple):
+        return type(obj)(_to_numpy_tree(value) for value in obj)
+    return obj
+
+
+def _to_torch_tree(obj):
+    """Inverse of :func:`_to_numpy_tree` (tensors on the CPU)."""
+    if isinstance(obj, np.ndarray):
+        return torch.from_numpy(obj.copy())
+    if isinstance(obj, dict):
+        return type(obj)((key, _to_torch_tree(value)) for key, value in obj.items())
+    if isinstance(obj, list | tuple):
+        return type(obj)(_to_torch_tree(value) for value in obj)
+    return obj
+
+
+class BaseTorchEstimator(LatentMixin, BaseEstimator, metaclass=ABCMeta):
+    """Base class of sklatent's torch estimators (not for direct use).
+
+    Subclasses implement :meth:`_build_module`, which returns the initialised
+    ``torch.nn.Module`` whose ``forward(X, generator)`` gives the loss of each row,
+    and train it with :meth:`_new_net` and :meth:`_run_epochs`.
+
+    Notes
+    -----
+    Reproducibility: one seed is drawn from ``random_state`` per fit; the module's
+    initialisation, the held-out split, the batch order and the model's noise each
+    get their own stream derived from it, and torch's global random state is
+    forked around everything, so it is left as it was.
+
+    Persistence: pickling stores the weights as numpy arrays (plus the optimizer
+    state when :meth:`set_persistence` asks for it); the architecture is rebuilt
+    from the parameters on loading, on the CPU when the model was fitted on a GPU
+    that the loading machine lacks.
+    """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "device": [StrOptions({"cpu", "cuda", "auto"})],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "callbacks": [list, None],
+    }
+
+    #: What the error raised on a non-finite loss suggests trying.
+    _non_finite_advice = "Try a smaller learning_rate."
+
+    @abstractmethod
+    def _build_module(self):
+        """Return the untrained module, built from the parameters and fitted sizes."""
+
+    def _net_options(self):
+        """Extra keyword arguments of :meth:`_make_net` (early stopping, ...)."""
+        return {}
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "net_")
+
+    def set_persistence(self, *, optimizer_state=False):
+        """Choose what pickling saves beyond the weights.
+
+        Parameters
+        ----------
+        optimizer_state : bool, default=False
+            Also save the optimizer's state, so that ``partial_fit`` after loading
+            continues exactly as it would have without the round trip.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
+        self._persist_optimizer_state = bool(optimizer_state)
+        return self
+
+    @property
+    def device_(self):
+        """The torch device the model lives on (``"cpu"`` or ``"cuda"``)."""
+        return str(self.net_.device)
+
+    # -- input --------------------------------------------------------------------
+
+    def _validate_X(self, X, *, reset):
+        """Validate ``X`` (finite, 2-D, the fitted width) as a float64 array."""
+        X = validate_data(self, X, reset=reset, dtype=np.float64)
+        return X
+
+    def _as_tensor(self, X, dtype=torch.float32, device=None):
+        """Copy an array to a tensor, refusing values beyond float32's range."""
+        if dtype == torch.float32 and X.size and np.abs(X).max() > _FLOAT32_MAX:
+            raise ValueError(
+                f"X holds values of magnitude up to {np.abs(X).max():.3g}, beyond "
+                f"float32's range ({_FLOAT32_MAX:.3g}) in which torch trains; "
+                "rescale X."
+            )
+        device = self._device if device is None else device
+        return torch.tensor(X, dtype=dtype, device=device)
+
+    # -- seeding ------------------------------------------------------------------
+
+    def _draw_seed(self):
+        """Draw the seed of a new fit from ``random_state``."""
+        self._seed = int(check_random_state(self.random_state).randint(_SEED_BOUND))
+
+    def _stream_seed(self, purpose, index=0):
+        """Seed of the random stream ``(purpose, index)`` of this fit."""
+        sequence = np.random.SeedSequence([self._seed, purpose, index])
+        return int(sequence.generate_state(1, dtype=np.uint64)[0] >> 1)
+
+    @contextlib.contextmanager
+    def _forked_torch_rng(self, seed):
+        """Seed torch's global random state inside, and restore it afterwards.
+
+        Covers what takes no ``torch.Generator``: weight initialisation and any
+        dropout inside user modules.
+        """
+        cuda = self._device == "cuda"
+        devices = [torch.cuda.current_device()] if cuda else []
+        with torch.random.fork_rng(devices=devices):
+            torch.default_generator.manual_seed(seed)
+            if cuda:
+                torch.cuda.manual_seed(seed)
+            yield
+
+    # -- the net ------------------------------------------------------------------
+
+    def _make_net(self, module, *, patience=None, **net_kwargs):
+        """Wrap an initialised module in a ready :class:`LossNet`.
+
+        Parameters
+        ----------
+        module : torch.nn.Module
+            The model; ``forward(X, generator)`` returns the loss of each row.
+        patience : int, default=None
+            With a held-out set, stop after this many epochs without improvement
+            of the held-out loss and keep the best weights; None never stops early.
+        **net_kwargs : dict
+            Passed on to :class:`skorch.NeuralNet` (e.g. ``optimizer__betas``).
+        """
+        generator = torch.Generator(device=self._device)
+        callbacks = [
+            ("stop_on_non_finite_loss", StopOnNonFiniteLoss(self._non_finite_advice))
+        ]
+        if patience is not None:
+            early_stopping = HeldOutEarlyStopping(
+                patience=patience, threshold=0.0, threshold_mode="abs", load_best=True
+            )
+            callbacks.append(("early_stopping", early_stopping))
+        if self.verbose > 0:
+            callbacks.append(("progress_bar", ProgressBar()))
+        callbacks.extend(copy.deepcopy(self.callbacks or []))
+        net_kwargs = {
+            "optimizer": torch.optim.Adam,
+            "lr": self.learning_rate,
+            **net_kwargs,
+        }
+        net = LossNet(
+            module,
+            generator=generator,
+            valid_seed=self._stream_seed(_VALID),
+            batch_size=self.batch_size,
+            iterator_train=TensorBatches,
+            iterator_train__shuffle=True,
+            iterator_train__generator=generator,
+            iterator_valid=TensorBatches,
+            train_split=None,
+            callbacks=callbacks,
+            predict_nonlinearity=None,
+            verbose=self.verbose,
+            device=self._device,
+            **net_kwargs,
+        )
+        return net.initialize()
+
+    def _new_net(self):
+        """Build the module under this fit's initialisation seed and wrap it."""
+        with self._forked_torch_rng(self._stream_seed(_INIT)):
+            module = self._build_module()
+        return self._make_net(module, **self._net_options())
+
+    def _start_fit(self):
+        """Draw this fit's seed and resolve the device; call first in ``fit``."""
+        self._device = resolve_device(self.device)
+        self._draw_seed()
+
+    def _held_out_split(self, n_samples, validation_fraction):
+        """Row indices of the training and the held-out part.
+
+        Raises
+        ------
+        ValueError
+            If there are too few rows to hold any out.
+        """
+        n_valid = int(np.ceil(validation_fraction * n_samples))
+        if n_samples - n_valid < 1:
+            raise ValueError(
+                f"Early stopping holds out a validation_fraction of the rows, but "
+                f"with n_samples={n_samples} no row is left to train on; pass more "
+                "rows or set early_stopping=False."
+            )
+        order = np.random.default_rng(self._stream_seed(_SPLIT)).permutation(n_samples)
+        return order[n_valid:], order[:n_valid]
+
+    def _run_epochs(self, net, X_train, X_valid=None, *, epochs):
+        """Train ``net`` for up to ``epochs`` epochs on tensors.
+
+        The random stream of these epochs depends on how many epochs the net has
+        already run, so repeated ``partial_fit`` calls reproduce. If the loss
+        becomes non-finite, a net that had been trained before gets back its
+        previous weights, optimizer state and history before the error propagates.
+        """
+        n_done = len(net.history)
+        backup = self._net_state(net, optimizer_state=True) if n_done else None
+        net.generator.manual_seed(self._stream_seed(_TRAIN, n_done))
+        net.train_split = (
+            None if X_valid is None else predefined_split(Dataset(X_valid))
+        )
+        net.max_epochs = epochs
+        try:
+            with self._forked_torch_rng(self._stream_seed(_TRAIN, n_done)):
+                net.partial_fit(X_train)
+        except FloatingPointError:
+            if backup is not None:
+                self._load_net_state(net, backup)
+                del net.history[n_done:]
+            raise
+        return net
+
+    # -- inference ----------------------------------------------------------------
+
+    def _float64_copy(self, name="module"):
+        """A float64 copy of one of the net's modules, in evaluation mode.
+
+        Inference runs in float64 so that a row's result does not depend on the
+        other rows of the batch beyond float64 rounding.
+        """
+        module = copy.deepcopy(getattr(self.net_, name + "_"))
+        return module.to(torch.float64).eval()
+
+    def _map_rows(self, function, *arrays):
+        """Apply ``function`` to float64 tensors of row chunks; concatenate.
+
+        ``function`` returns a tensor or a tuple of tensors per chunk.
+        """
+        n_rows = len(arrays[0])
+        outputs = []
+        with torch.no_grad():
+            for start in range(0, n_rows, _INFERENCE_CHUNK):
+                chunk = [
+                    self._as_tensor(
+                        array[start : start + _INFERENCE_CHUNK], torch.float64
+                    )
+                    for array in arrays
+                ]
+                result = function(*chunk)
+                result = result if isinstance(result, tuple) else (result,)
+                outputs.append([tensor.cpu().numpy() for tensor in result])
+        merged = tuple(np.concatenate(parts) for parts in zip(*outputs))
+        return merged if len(merged) > 1 else merged[0]
+
+    # -- persistence --------------------------------------------------------------
+
+    def _net_state(self, net, *, optimizer_state):
+        """The weights (and optionally optimizer states) of a net, as numpy."""
+        state = {
+            "modules": {
+                name: _to_numpy_tree(getattr(net, name + "_").state_dict())
+                for name in net._modules
+            }
+        }
+        if optimizer_state:
+            state["optimizers"] = {
+                name: _to_numpy_tree(getattr(net, name + "_").state_dict())
+                for name in net._optimizers
+            }
+        return state
+
+    def _load_net_state(self, net, state):
+        for name, weights in state["modules"].items():
+            getattr(net, name + "_").load_state_dict(_to_torch_tree(weights))
+        for name, optimizer_state in state.get("optimizers", {}).items():
+            getattr(net, name + "_").load_state_dict(_to_torch_tree(optimizer_state))
+
+    def __getstate__(self):
+        # A copy: object.__getstate__ may hand back the instance's own __dict__.
+        state = dict(super().__getstate__())
+        net = state.pop("net_", None)
+        if net is not None:
+            keep_optimizer = state.get("_persist_optimizer_state", False)
+            state["_saved_net"] = self._net_state(net, optimizer_state=keep_optimizer)
+        return state
+
+    def __setstate__(self, state):
+        saved_net = state.pop("_saved_net", None)
+        super().__setstate__(state)
+        if saved_net is not None:
+            if self._device == "cuda" and not torch.cuda.is_available():
+                self._device = "cpu"
+            net = self._new_net()
+            self._load_net_state(net, saved_net)
+            net.history = self.history_
+            self.net_ = net

@@ -1,0 +1,525 @@
+"""VAETransformer: a variational autoencoder as a scikit-learn transformer."""
+
+import copy
+import math
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from sklearn.base import _fit_context
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from torch import nn
+
+from ..base import check_n_samples
+from ._base import BaseTorchEstimator
+from ._modules import check_hidden_layer_sizes, make_mlp
+
+__all__ = ["VAETransformer"]
+
+_LOG_2PI = math.log(2 * math.pi)
+# Seed of the common random numbers behind score_samples.
+_SCORE_SEED = 0
+
+
+def gaussian_kl_to_standard_normal(mean, log_var):
+    """KL divergence from N(mean, exp(log_var)) to N(0, I), summed per row."""
+    return 0.5 * (mean.square() + log_var.exp() - 1.0 - log_var).sum(-1)
+
+
+def _standard_normal_log_density(z):
+    return -0.5 * (z.square() + _LOG_2PI).sum(-1)
+
+
+class _VAEModule(nn.Module):
+    """Encoder, decoder and likelihood of a VAE; ``forward`` gives -ELBO per row.
+
+    The encoder maps a row to ``2 * n_components`` numbers, the mean and the log
+    variance of q(z|x); the decoder maps a code to ``n_features`` numbers, the mean
+    of p(x|z) (gaussian, in standardised units) or its logits (bernoulli).
+    """
+
+    def __init__(self, encoder, decoder, n_features, likelihood, min_sigma, beta):
+        super().__init__()
+        self.encoder = encoder
+        self.decoder = decoder
+        self.likelihood = likelihood
+        self.min_sigma = min_sigma
+        self.beta = beta
+        if likelihood == "gaussian":
+            # Starts at sigma = min_sigma + 1, the scale of standardised data.
+            start = math.log(math.expm1(1.0))
+            self.sigma_param = nn.Parameter(torch.full((n_features,), start))
+
+    def encode(self, x):
+        mean, log_var = self.encoder(x).chunk(2, dim=-1)
+        return mean, log_var
+
+    def noise_scale(self):
+        return self.min_sigma + F.softplus(self.sigma_param)
+
+    def log_likelihood(self, x, decoded):
+        """log p(x|z) per row, given the decoder's output for z."""
+        if self.likelihood == "gaussian":
+            sigma = self.noise_scale()
+            residual = (x - decoded) / sigma
+            return -(0.5 * (residual.square() + _LOG_2PI) + sigma.log()).sum(-1)
+        return -F.binary_cross_entropy_with_logits(decoded, x, reduction="none").sum(-1)
+
+    def decoder_mean(self, z):
+        decoded = self.decoder(z)
+        return decoded if self.likelihood == "gaussian" else torch.sigmoid(decoded)
+
+    def forward(self, x, generator=None):
+        mean, log_var = self.encode(x)
+        noise = torch.randn(
+            mean.shape, generator=generator, dtype=mean.dtype, device=mean.device
+        )
+        z = mean + noise * (0.5 * log_var).exp()
+        kl = gaussian_kl_to_standard_normal(mean, log_var)
+        return self.beta * kl - self.log_likelihood(x, self.decoder(z))
+
+
+class VAETransformer(BaseTorchEstimator):
+    """Variational autoencoder: a nonlinear latent code per row, and a generator.
+
+    The encoder maps a row x to a Gaussian q(z|x) over ``n_components`` latent
+    variables, the decoder maps a code z back to the parameters of p(x|z), and
+    both are trained together (through skorch) to maximise the evidence lower
+    bound (ELBO) on log p(x), with a standard normal prior on z. ``transform``
+    gives the posterior mean, ``inverse_transform`` the decoder mean, ``sample``
+    new rows with their codes, and ``score`` the mean ELBO per row, so a
+    ``GridSearchCV`` over ``n_components`` picks the latent size by held-out ELBO.
+
+    Read more in the :ref:`User Guide <vae>`.
+
+    Parameters
+    ----------
+    n_components : int, default=2
+        Size of the latent code.
+    hidden_layer_sizes : array-like of int or int, default=(256, 128)
+        Widths of the encoder's hidden layers; the decoder mirrors them.
+    activation : {"relu", "leaky_relu", "elu", "gelu", "silu", "tanh", \
+"sigmoid"}, default="relu"
+        Activation of the hidden layers.
+    likelihood : {"gaussian", "bernoulli"}, default="gaussian"
+        Model of p(x|z). ``"gaussian"``: the data are standardised inside (the
+        statistics are learned in ``fit``; constant columns keep scale one), and
+        each feature has a learned noise scale, at least ``min_sigma`` in
+        standardised units. ``"bernoulli"``: for data in [0, 1] (binary, or
+        intensities read as probabilities); the decoder gives the probabilities.
+    min_sigma : float, default=0.05
+        Floor of the gaussian noise scale, in standardised units; it keeps the
+        likelihood of (nearly) constant columns from growing without bound.
+    beta : float, default=1.0
+        Weight of the KL term in the training loss (beta-VAE). ``score`` always
+        reports the true ELBO (beta = 1).
+    max_epochs : int, default=300
+        Maximum number of passes over the data in ``fit``.
+    batch_size : int, default=128
+        Rows per optimisation step.
+    learning_rate : float, default=2e-3
+        Learning rate of the Adam optimiser.
+    early_stopping : bool, default=True
+        Hold out ``validation_fraction`` of the rows and stop when their ELBO
+        (the training loss) has not improved for ``n_iter_no_change`` epochs,
+        keeping the best weights.
+    validation_fraction : float, default=0.1
+        Fraction of the rows held out for early stopping.
+    n_iter_no_change : int, default=10
+        Patience of early stopping, in epochs.
+    encoder : torch.nn.Module, default=None
+        Custom encoder (e.g. convolutional): maps a float32 batch of shape
+        (batch, n_features) to (batch, 2 * n_components), the means then the log
+        variances of q(z|x). It is copied and re-initialised (every submodule's
+        ``reset_parameters``) under ``random_state`` at each fit. None builds an
+        MLP from ``hidden_layer_sizes`` and ``activation``.
+    decoder : torch.nn.Module, default=None
+        Custom decoder: maps (batch, n_components) to (batch, n_features), the
+        mean of p(x|z) in standardised units (gaussian) or its logits
+        (bernoulli). Copied and re-initialised like ``encoder``.
+    device : {"cpu", "cuda", "auto"}, default="cpu"
+        Where to train and infer; ``"auto"`` uses CUDA when available.
+    random_state : int, RandomState instance or None, default=None
+        Seed of everything random in ``fit`` (initialisation, held-out split,
+        batch order, the reparameterisation noise) and the default of
+        ``sample``. With an int, a CPU fit is reproducible to the bit; torch's
+        global random state is never changed.
+    verbose : int, default=0
+        If positive, show a progress bar per epoch and skorch's epoch log.
+    callbacks : list of skorch callbacks, default=None
+        Extra skorch callbacks (or ``(name, callback)`` pairs), copied at each
+        fit; e.g. ``skorch.callbacks.LRScheduler``.
+
+    Attributes
+    ----------
+    net_ : skorch.NeuralNet
+        The trained skorch net; ``net_.module_`` holds the encoder and decoder.
+    history_ : skorch.History
+        One entry per epoch, e.g. ``history_[:, "train_loss"]`` and
+        ``history_[:, "valid_loss"]`` (negative ELBO per row, in the training's
+        standardised units).
+    mean_ : ndarray of shape (n_features,)
+        Per-feature mean removed before the network (zeros for bernoulli).
+    scale_ : ndarray of shape (n_features,)
+        Per-feature scale divided out before the network (ones for bernoulli).
+    device_ : str
+        Device the model lives on.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, when X has string column names.
+
+    See Also
+    --------
+    sklearn.decomposition.PCA : The linear Gaussian counterpart (probabilistic
+        PCA is a linear VAE with a Gaussian decoder).
+    sklatent.latent.interpolate : Walk between two rows in latent space.
+
+    References
+    ----------
+    .. [1] D. P. Kingma and M. Welling, "Auto-Encoding Variational Bayes", ICLR 2014.
+    .. [2] Y. Burda, R. Grosse and R. Salakhutdinov, "Importance Weighted
+       Autoencoders", ICLR 2016.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklatent import VAETransformer
+    >>> X = load_digits().data / 16
+    >>> vae = VAETransformer(n_components=2, max_epochs=5, random_state=0).fit(X)
+    >>> vae.transform(X[:3]).shape
+    (3, 2)
+    >>> X_new, Z = vae.sample(4, random_state=0)
+    >>> X_new.shape, Z.shape
+    ((4, 64), (4, 2))
+    """
+
+    _parameter_constraints: dict = {
+        **BaseTorchEstimator._parameter_constraints,
+        "likelihood": [StrOptions({"gaussian", "bernoulli"})],
+        "min_sigma": [Interval(Real, 0, None, closed="neither")],
+        "beta": [Interval(Real, 0, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "encoder": [nn.Module, None],
+        "decoder": [nn.Module, None],
+    }
+
+    _non_finite_advice = (
+        "Try a smaller learning_rate, a larger min_sigma (gaussian), a smaller "
+        "beta, or check that X has no extreme values."
+    )
+
+    def __init__(
+        self,
+        n_components=2,
+        *,
+        hidden_layer_sizes=(256, 128),
+        activation="relu",
+        likelihood="gaussian",
+        min_sigma=0.05,
+        beta=1.0,
+        max_epochs=300,
+        batch_size=128,
+        learning_rate=2e-3,
+        early_stopping=True,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        encoder=None,
+        decoder=None,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+    ):
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.likelihood = likelihood
+        self.min_sigma = min_sigma
+        self.beta = beta
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.encoder = encoder
+        self.decoder = decoder
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+
+    # -- model --------------------------------------------------------------------
+
+    def _build_module(self):
+        hidden = check_hidden_layer_sizes(self.hidden_layer_sizes)
+        n_features, n_components = self.n_features_in_, self.n_components
+        if self.encoder is None:
+            encoder = make_mlp(n_features, hidden, 2 * n_components, self.activation)
+        else:
+            encoder = _reinitialised_copy(self.encoder)
+        if self.decoder is None:
+            decoder = make_mlp(n_components, hidden[::-1], n_features, self.activation)
+        else:
+            decoder = _reinitialised_copy(self.decoder)
+        return _VAEModule(
+            encoder, decoder, n_features, self.likelihood, self.min_sigma, self.beta
+        )
+
+    def _net_options(self):
+        return {"patience": self.n_iter_no_change if self.early_stopping else None}
+
+    def _check_module_shapes(self, net, X):
+        """Run two rows through the module to give custom modules a clear error."""
+        module = net.module_
+        with torch.no_grad():
+            encoded = module.encoder(X[:2])
+            expected = (len(X[:2]), 2 * self.n_components)
+            if tuple(encoded.shape) != expected:
+                raise ValueError(
+                    f"The encoder must map a batch of shape {tuple(X[:2].shape)} to "
+                    f"{expected} (means, then log variances, of the "
+                    f"n_components={self.n_components} latent variables), but it "
+                    f"returned shape {tuple(encoded.shape)}."
+                )
+            decoded = module.decoder(encoded[:, : self.n_components])
+            expected = (len(X[:2]), self.n_features_in_)
+            if tuple(decoded.shape) != expected:
+                raise ValueError(
+                    f"The decoder must map a batch of codes of shape "
+                    f"{(len(X[:2]), self.n_components)} to {expected}, one value "
+                    f"per feature, but it returned shape {tuple(decoded.shape)}."
+                )
+
+    # -- data ---------------------------------------------------------------------
+
+    def _check_range(self, X):
+        if self.likelihood == "bernoulli" and X.size and (X.min() < 0 or X.max() > 1):
+            raise ValueError(
+                "likelihood='bernoulli' models data in [0, 1], but X has values in "
+                f"[{X.min():.4g}, {X.max():.4g}]. Scale X to [0, 1] (e.g. with "
+                "MinMaxScaler) or use likelihood='gaussian'."
+            )
+        return X
+
+    def _learn_standardisation(self, X):
+        if self.likelihood == "gaussian":
+            scaler = StandardScaler().fit(X)
+            self.mean_, self.scale_ = scaler.mean_, scaler.scale_
+        else:
+            self.mean_ = np.zeros(X.shape[1])
+            self.scale_ = np.ones(X.shape[1])
+
+    def _standardise(self, X):
+        return (X - self.mean_) / self.scale_
+
+    def _prepare(self, X):
+        """Validate X for a fitted model and standardise it."""
+        X = self._check_range(self._validate_X(X, reset=False))
+        return self._standardise(X)
+
+    # -- fitting ------------------------------------------------------------------
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fit the encoder and decoder by maximising the ELBO.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        self : VAETransformer
+            The fitted estimator.
+        """
+        X = self._check_range(self._validate_X(X, reset=True))
+        self._start_fit()
+        self._learn_standardisation(X)
+        X_std = self._standardise(X)
+        if self.early_stopping:
+            train, valid = self._held_out_split(len(X), self.validation_fraction)
+            X_train, X_valid = (
+                self._as_tensor(X_std[train]),
+                self._as_tensor(X_std[valid]),
+            )
+        else:
+            X_train, X_valid = self._as_tensor(X_std), None
+        net = self._new_net()
+        self._check_module_shapes(net, X_train)
+        self._run_epochs(net, X_train, X_valid, epochs=self.max_epochs)
+        self.net_ = net
+        self.history_ = net.history
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Train for one more epoch on ``X`` (no held-out set, no early stopping).
+
+        The first call on an unfitted estimator initialises it, learning the
+        standardisation from this first batch; later calls keep it.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A batch of training data.
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        self : VAETransformer
+            The updated estimator.
+        """
+        first_call = not hasattr(self, "net_")
+        X = self._check_range(self._validate_X(X, reset=first_call))
+        if first_call:
+            self._start_fit()
+            self._learn_standardisation(X)
+            net = self._new_net()
+        else:
+            net = self.net_
+        X_train = self._as_tensor(self._standardise(X))
+        if first_call:
+            self._check_module_shapes(net, X_train)
+        self._run_epochs(net, X_train, epochs=1)
+        self.net_ = net
+        self.history_ = net.history
+        return self
+
+    # -- the latent contract ------------------------------------------------------
+
+    def transform(self, X):
+        """Posterior mean of the latent code of each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to encode.
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, n_components)
+            Mean of q(z|x) per row (computed in float64; it does not depend on the
+            other rows).
+        """
+        X_std = self._prepare(X)
+        module = self._float64_copy()
+        return self._map_rows(lambda x: module.encode(x)[0], X_std)
+
+    def inverse_transform(self, Z):
+        """Decoder mean of each latent code, in the units of the training data.
+
+        Parameters
+        ----------
+        Z : array-like of shape (n_samples, n_components)
+            Latent codes.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+            Mean of p(x|z): values in the data's units (gaussian) or
+            probabilities (bernoulli).
+        """
+        Z = self._check_latent(Z)
+        module = self._float64_copy()
+        X_std = self._map_rows(module.decoder_mean, Z)
+        return X_std * self.scale_ + self.mean_
+
+    def sample(self, n_samples=1, *, random_state=None):
+        """Generate rows: z from the prior, then x from p(x|z).
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of rows to generate.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the draws; None uses the estimator's ``random_state``.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+            Generated rows, in the units of the training data (0/1 for
+            bernoulli).
+        Z : ndarray of shape (n_samples, n_components)
+            The latent code behind each row.
+        """
+        n_samples = check_n_samples(n_samples)
+        module = self._float64_copy()
+        rng = check_random_state(
+            self.random_state if random_state is None else random_state
+        )
+        generator = torch.Generator(device=self._device).manual_seed(
+            int(rng.randint(np.iinfo(np.int32).max))
+        )
+        options = {"generator": generator, "dtype": torch.float64}
+        with torch.no_grad():
+            Z = torch.randn((n_samples, self.n_components), **options)
+            Z = Z.to(self._device)
+            mean = module.decoder_mean(Z)
+            if self.likelihood == "gaussian":
+                noise = torch.randn(mean.shape, **options).to(self._device)
+                X = mean + module.noise_scale() * noise
+            else:
+                X = torch.bernoulli(mean.cpu(), generator=generator)
+        X = X.cpu().numpy() * self.scale_ + self.mean_
+        return X, Z.cpu().numpy()
+
+    def score_samples(self, X, n_samples=1):
+        """ELBO of each row, or an importance-weighted bound on log p(x).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to score.
+        n_samples : int, default=1
+            Monte Carlo samples of z per row. With 1, the ELBO (analytic KL plus
+            a one-sample reconstruction term); with more, the importance-weighted
+            bound of Burda et al., which tightens towards log p(x) as it grows.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            Bound on log p(x) per row, in nats, in the units of the data (the
+            standardisation's Jacobian is included). The same random numbers
+            serve every row, so a row's score does not depend on the others.
+        """
+        n_draws = check_n_samples(n_samples)
+        X_std = self._prepare(X)
+        module = self._float64_copy()
+        noise = torch.randn(
+            (n_draws, 1, self.n_components),
+            generator=torch.Generator().manual_seed(_SCORE_SEED),
+            dtype=torch.float64,
+        ).to(self._device)
+
+        def bound(x):
+            mean, log_var = module.encode(x)
+            std = (0.5 * log_var).exp()
+            z = mean + noise * std
+            log_likelihood = module.log_likelihood(x, module.decoder(z))
+            if n_draws == 1:
+                return log_likelihood[0] - gaussian_kl_to_standard_normal(mean, log_var)
+            log_q = -(0.5 * (noise.square() + _LOG_2PI) + std.log()).sum(-1)
+            log_weights = log_likelihood + _standard_normal_log_density(z) - log_q
+            return torch.logsumexp(log_weights, dim=0) - math.log(n_draws)
+
+        return self._map_rows(bound, X_std) - np.log(self.scale_).sum()
+
+
+def _reinitialised_copy(module):
+    """Copy a user's module and re-draw its weights (under the caller's seed)."""
+    module = copy.deepcopy(module)
+    for submodule in module.modules():
+        if hasattr(submodule, "reset_parameters"):
+            submodule.reset_parameters()
+    return module
