@@ -1,7 +1,7 @@
 """sklatent: latent-variable generative models as scikit-learn estimators."""
 
-from .neural import VAETransformer
+from .neural import GANSampler, VAETransformer
 
 __version__ = "0.1.0"
 
-__all__ = ["VAETransformer", "__version__"]
+__all__ = ["GANSampler", "VAETransformer", "__version__"]

@@ -133,6 +133,9 @@ class BaseTorchEstimator(LatentMixin, BaseEstimator, metaclass=ABCMeta):
     #: What the error raised on a non-finite loss suggests trying.
     _non_finite_advice = "Try a smaller learning_rate."
 
+    #: The skorch net class that :meth:`_make_net` builds (a :class:`LossNet`).
+    _net_class = LossNet
+
     @abstractmethod
     def _build_module(self):
         """Return the untrained module, built from the parameters and fitted sizes."""
@@ -242,7 +245,7 @@ class BaseTorchEstimator(LatentMixin, BaseEstimator, metaclass=ABCMeta):
             "lr": self.learning_rate,
             **net_kwargs,
         }
-        net = LossNet(
+        net = self._net_class(
             module,
             generator=generator,
             valid_seed=self._stream_seed(_VALID),
