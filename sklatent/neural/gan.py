@@ -36,13 +36,18 @@ _AUTO_STEPS_PER_ROW = 2
 # Model samples that score() compares with the data, and their seed.
 _SCORE_SAMPLES = 1000
 _SCORE_SEED = 0
-# Latent inversion: rows per padded chunk, starting points tried, Adam steps.
+# Latent inversion: rows per padded chunk, starting points tried (by the
+# generator's own output), then Adam steps on a softmax relaxation of its choices
+# whose temperature falls geometrically.
 _INVERSION_CHUNK = 64
-_INVERSION_STARTS = 64
-_INVERSION_STEPS = 400
-_INVERSION_LEARNING_RATE = 0.1
+_INVERSION_STARTS = 512
+_INVERSION_STEPS = 300
+_INVERSION_LEARNING_RATE = 0.05
 _INVERSION_SEED = 0
-_INVERSION_FINAL_TEMPERATURE = 0.002
+_INVERSION_START_TEMPERATURE = 0.005
+_INVERSION_FINAL_TEMPERATURE = 0.001
+# A softmax this cold makes the generator's own (arg max) choices.
+_HARD_TEMPERATURE = 1e-8
 
 
 def _body_with_head(body, n_inputs, n_outputs):
@@ -672,7 +677,9 @@ class GANSampler(BaseTorchEstimator):
         with torch.no_grad():
             best_error = torch.full((n_rows,), torch.inf, dtype=torch.float64)
             for index, start in enumerate(starts):
-                error = errors(start.expand(n_rows, -1), one_hot, target)
+                error = errors(
+                    start.expand(n_rows, -1), one_hot, target, _HARD_TEMPERATURE
+                )
                 better = error < best_error
                 best[better], best_error[better] = index, error[better]
         z = starts[best].clone().requires_grad_(True)
@@ -680,7 +687,7 @@ class GANSampler(BaseTorchEstimator):
         # The generator's choices of modes and categories are relaxed to softmax
         # weights whose temperature falls, so the end point makes the same choices.
         for temperature in np.geomspace(
-            1.0, _INVERSION_FINAL_TEMPERATURE, _INVERSION_STEPS
+            _INVERSION_START_TEMPERATURE, _INVERSION_FINAL_TEMPERATURE, _INVERSION_STEPS
         ):
             optimizer.zero_grad()
             # A sum over rows: each row's gradient is its own.
