@@ -14,6 +14,7 @@ that has both (see the report of issue 5), e.g.::
 
 import argparse
 import time
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -53,8 +54,7 @@ def _comparable(frame, reference, categorical):
     return np.hstack(parts)
 
 
-def _fit_sklatent(frame, categorical, epochs):
-    del epochs  # GANSampler runs with its defaults.
+def _fit_sklatent(frame, categorical):
     gan = GANSampler(categorical_features=categorical or None, random_state=0)
     gan.fit(frame)
     return lambda n: gan.sample(n, random_state=1)[0]
@@ -92,14 +92,18 @@ def main():
     )
     print(header)
     print("-" * len(header))
+    fitters = {
+        "sklatent": _fit_sklatent,
+        "CTGAN": partial(_fit_ctgan, epochs=args.ctgan_epochs),
+    }
     for name, (frame, categorical, truth) in datasets.items():
         if args.datasets and name not in args.datasets:
             continue
         train, test = train_test_split(frame, test_size=0.3, random_state=0)
         results = {}
-        for model_name, fit in {"sklatent": _fit_sklatent, "CTGAN": _fit_ctgan}.items():
+        for model_name, fit in fitters.items():
             start = time.perf_counter()
-            sample = fit(train, categorical, args.ctgan_epochs)
+            sample = fit(train, categorical)
             seconds = time.perf_counter() - start
             generated = sample(max(N_GENERATED, len(test)))
             real = _comparable(test, train, categorical)
