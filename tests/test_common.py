@@ -27,7 +27,9 @@ ESTIMATORS = [
 
 # Settings that keep the contract tests below fast; check_estimator itself runs the
 # default parameters.
-FAST_PARAMS = {}
+FAST_PARAMS = {
+    "VAETransformer": {"max_epochs": 30, "hidden_layer_sizes": (32,)},
+}
 
 
 def _fast(cls):

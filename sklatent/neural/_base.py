@@ -17,10 +17,10 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, metadata_routing
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import validate_data
-from skorch.callbacks import ProgressBar
+from sklearn.utils.validation import check_is_fitted, validate_data
+from skorch.callbacks import PrintLog, ProgressBar
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
@@ -130,6 +130,9 @@ class BaseTorchEstimator(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         "callbacks": [list, None],
     }
 
+    # ``inverse_transform(Z)`` takes latent codes, not metadata to route.
+    __metadata_request__inverse_transform = {"Z": metadata_routing.UNUSED}
+
     #: What the error raised on a non-finite loss suggests trying.
     _non_finite_advice = "Try a smaller learning_rate."
 
@@ -172,18 +175,21 @@ class BaseTorchEstimator(LatentMixin, BaseEstimator, metaclass=ABCMeta):
     # -- input --------------------------------------------------------------------
 
     def _validate_X(self, X, *, reset):
-        """Validate ``X`` (finite, 2-D, the fitted width) as a float64 array."""
+        """Validate ``X`` as a float64 array: 2-D, finite, within float32's range,
+        and (unless ``reset``) of the fitted width, for a fitted estimator."""
+        if not reset:
+            check_is_fitted(self)
         X = validate_data(self, X, reset=reset, dtype=np.float64)
+        largest = np.abs(X).max() if X.size else 0.0
+        if largest > _FLOAT32_MAX:
+            raise ValueError(
+                f"X holds values of magnitude up to {largest:.3g}, beyond float32's "
+                f"range ({_FLOAT32_MAX:.3g}) in which torch trains; rescale X."
+            )
         return X
 
     def _as_tensor(self, X, dtype=torch.float32, device=None):
-        """Copy an array to a tensor, refusing values beyond float32's range."""
-        if dtype == torch.float32 and X.size and np.abs(X).max() > _FLOAT32_MAX:
-            raise ValueError(
-                f"X holds values of magnitude up to {np.abs(X).max():.3g}, beyond "
-                f"float32's range ({_FLOAT32_MAX:.3g}) in which torch trains; "
-                "rescale X."
-            )
+        """Copy an array to a tensor, on the model's device unless told otherwise."""
         device = self._device if device is None else device
         return torch.tensor(X, dtype=dtype, device=device)
 
@@ -215,7 +221,9 @@ class BaseTorchEstimator(LatentMixin, BaseEstimator, metaclass=ABCMeta):
 
     # -- the net ------------------------------------------------------------------
 
-    def _make_net(self, module, *, patience=None, **net_kwargs):
+    def _make_net(
+        self, module, *, patience=None, watch_from=1, callbacks=(), **net_kwargs
+    ):
         """Wrap an initialised module in a ready :class:`LossNet`.
 
         Parameters
@@ -225,22 +233,33 @@ class BaseTorchEstimator(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         patience : int, default=None
             With a held-out set, stop after this many epochs without improvement
             of the held-out loss and keep the best weights; None never stops early.
+        watch_from : int, default=1
+            First epoch (counting from 1) that early stopping watches.
+        callbacks : sequence of (name, skorch callback), default=()
+            The model's own callbacks, run before the user's ``callbacks``.
         **net_kwargs : dict
             Passed on to :class:`skorch.NeuralNet` (e.g. ``optimizer__betas``).
         """
         generator = torch.Generator(device=self._device)
-        callbacks = [
-            ("stop_on_non_finite_loss", StopOnNonFiniteLoss(self._non_finite_advice))
+        all_callbacks = [
+            ("stop_on_non_finite_loss", StopOnNonFiniteLoss(self._non_finite_advice)),
+            *callbacks,
         ]
         if patience is not None:
             early_stopping = HeldOutEarlyStopping(
-                patience=patience, threshold=0.0, threshold_mode="abs", load_best=True
+                first_epoch=watch_from,
+                patience=patience,
+                threshold=0.0,
+                threshold_mode="abs",
+                load_best=True,
             )
-            callbacks.append(("early_stopping", early_stopping))
+            all_callbacks.append(("early_stopping", early_stopping))
         if self.verbose > 0:
-            callbacks.append(("progress_bar", ProgressBar()))
-        callbacks.extend(copy.deepcopy(self.callbacks or []))
+            all_callbacks.append(("progress_bar", ProgressBar()))
+        all_callbacks.extend(copy.deepcopy(self.callbacks or []))
         net_kwargs = {
+            # skorch's epoch table costs time even when it prints nothing.
+            "callbacks__print_log": None if self.verbose == 0 else PrintLog(),
             "optimizer": torch.optim.Adam,
             "lr": self.learning_rate,
             **net_kwargs,
@@ -255,7 +274,7 @@ class BaseTorchEstimator(LatentMixin, BaseEstimator, metaclass=ABCMeta):
             iterator_train__generator=generator,
             iterator_valid=TensorBatches,
             train_split=None,
-            callbacks=callbacks,
+            callbacks=all_callbacks,
             predict_nonlinearity=None,
             verbose=self.verbose,
             device=self._device,

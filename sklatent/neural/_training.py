@@ -130,12 +130,26 @@ class StopOnNonFiniteLoss(Callback):
 
 
 class HeldOutEarlyStopping(EarlyStopping):
-    """skorch's early stopping, idle in epochs that have no held-out loss.
+    """skorch's early stopping, watching only epochs that have a held-out loss.
 
-    ``partial_fit`` trains without a held-out set; this keeps one net usable for
-    both ``fit`` (with early stopping) and ``partial_fit``.
+    Epochs without a held-out loss (``partial_fit`` trains without a held-out set)
+    and epochs before ``first_epoch`` (while a schedule such as a warm-up still
+    changes the objective) are ignored: they neither count against the patience
+    nor become the best epoch.
+
+    Parameters
+    ----------
+    first_epoch : int, default=1
+        First epoch (counting from 1) that early stopping watches.
+    **kwargs : dict
+        Passed to :class:`skorch.callbacks.EarlyStopping`.
     """
 
+    def __init__(self, first_epoch=1, **kwargs):
+        super().__init__(**kwargs)
+        self.first_epoch = first_epoch
+
     def on_epoch_end(self, net, **kwargs):
-        if self.monitor in net.history[-1]:
+        last = net.history[-1]
+        if self.monitor in last and last["epoch"] >= self.first_epoch:
             super().on_epoch_end(net, **kwargs)

@@ -8,9 +8,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from sklearn.base import _fit_context
-from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+from skorch.callbacks import Callback
 from torch import nn
 
 from ..base import check_n_samples
@@ -34,24 +35,29 @@ def _standard_normal_log_density(z):
 
 
 class _VAEModule(nn.Module):
-    """Encoder, decoder and likelihood of a VAE; ``forward`` gives -ELBO per row.
+    """Encoder, decoder and likelihood of a VAE; ``forward`` gives a loss per row.
 
     The encoder maps a row to ``2 * n_components`` numbers, the mean and the log
     variance of q(z|x); the decoder maps a code to ``n_features`` numbers, the mean
     of p(x|z) (gaussian, in standardised units) or its logits (bernoulli).
+
+    In training mode the loss weighs the KL term by ``kl_weight`` (beta, possibly
+    warming up); in evaluation mode it is the negative ELBO, so the held-out loss
+    that early stopping watches is always the ELBO.
     """
 
-    def __init__(self, encoder, decoder, n_features, likelihood, min_sigma, beta):
+    def __init__(self, encoder, decoder, initial_sigma, likelihood, min_sigma):
         super().__init__()
         self.encoder = encoder
         self.decoder = decoder
         self.likelihood = likelihood
         self.min_sigma = min_sigma
-        self.beta = beta
+        self.kl_weight = 1.0
         if likelihood == "gaussian":
-            # Starts at sigma = min_sigma + 1, the scale of standardised data.
-            start = math.log(math.expm1(1.0))
-            self.sigma_param = nn.Parameter(torch.full((n_features,), start))
+            excess = torch.as_tensor(initial_sigma, dtype=torch.float32) - min_sigma
+            excess = excess.clamp(min=1e-3)
+            # The inverse of softplus, so that noise_scale() starts at initial_sigma.
+            self.sigma_param = nn.Parameter(excess + torch.log(-torch.expm1(-excess)))
 
     def encode(self, x):
         mean, log_var = self.encoder(x).chunk(2, dim=-1)
@@ -66,7 +72,10 @@ class _VAEModule(nn.Module):
             sigma = self.noise_scale()
             residual = (x - decoded) / sigma
             return -(0.5 * (residual.square() + _LOG_2PI) + sigma.log()).sum(-1)
-        return -F.binary_cross_entropy_with_logits(decoded, x, reduction="none").sum(-1)
+        target = x.expand_as(decoded)
+        return -F.binary_cross_entropy_with_logits(
+            decoded, target, reduction="none"
+        ).sum(-1)
 
     def decoder_mean(self, z):
         decoded = self.decoder(z)
@@ -79,7 +88,20 @@ class _VAEModule(nn.Module):
         )
         z = mean + noise * (0.5 * log_var).exp()
         kl = gaussian_kl_to_standard_normal(mean, log_var)
-        return self.beta * kl - self.log_likelihood(x, self.decoder(z))
+        kl_weight = self.kl_weight if self.training else 1.0
+        return kl_weight * kl - self.log_likelihood(x, self.decoder(z))
+
+
+class _KLWarmup(Callback):
+    """Raise the KL weight linearly from ``beta / warmup_epochs`` to ``beta``."""
+
+    def __init__(self, beta, warmup_epochs):
+        self.beta = beta
+        self.warmup_epochs = warmup_epochs
+
+    def on_epoch_begin(self, net, **kwargs):
+        progress = len(net.history) / max(self.warmup_epochs, 1)
+        net.module_.kl_weight = self.beta * min(1.0, progress)
 
 
 class VAETransformer(BaseTorchEstimator):
@@ -102,20 +124,31 @@ class VAETransformer(BaseTorchEstimator):
     hidden_layer_sizes : array-like of int or int, default=(256, 128)
         Widths of the encoder's hidden layers; the decoder mirrors them.
     activation : {"relu", "leaky_relu", "elu", "gelu", "silu", "tanh", \
-"sigmoid"}, default="relu"
+"sigmoid"}, default="gelu"
         Activation of the hidden layers.
     likelihood : {"gaussian", "bernoulli"}, default="gaussian"
-        Model of p(x|z). ``"gaussian"``: the data are standardised inside (the
-        statistics are learned in ``fit``; constant columns keep scale one), and
+        Model of p(x|z). ``"gaussian"``: the data are standardised inside, each
+        column centred on its mean and divided by its range (max - min; the
+        statistics are learned in ``fit``, constant columns keep scale one), and
         each feature has a learned noise scale, at least ``min_sigma`` in
-        standardised units. ``"bernoulli"``: for data in [0, 1] (binary, or
-        intensities read as probabilities); the decoder gives the probabilities.
-    min_sigma : float, default=0.05
-        Floor of the gaussian noise scale, in standardised units; it keeps the
-        likelihood of (nearly) constant columns from growing without bound.
+        standardised units. Dividing by the range rather than the standard
+        deviation keeps sparse columns (rarely non-zero, like the border pixels
+        of images) from turning into large outliers. ``"bernoulli"``: for data
+        in [0, 1] (binary, or intensities read as probabilities); the decoder
+        gives the probabilities.
+    min_sigma : float, default=0.01
+        Floor of the gaussian noise scale, in standardised units (fractions of
+        each column's range); it keeps the likelihood of (nearly) constant
+        columns from growing without bound.
     beta : float, default=1.0
-        Weight of the KL term in the training loss (beta-VAE). ``score`` always
-        reports the true ELBO (beta = 1).
+        Weight of the KL term in the training loss (beta-VAE). ``score`` and the
+        held-out loss of early stopping always use the true ELBO (beta = 1).
+    warmup_epochs : int, default=30
+        Raise the KL weight linearly from ``beta / warmup_epochs`` to ``beta``
+        over the first ``warmup_epochs`` epochs (KL annealing): the encoder first
+        learns to reconstruct, which spreads the classes of a dataset apart in
+        the latent space, before the prior pulls the codes together. 0 trains
+        with ``beta`` from the start.
     max_epochs : int, default=300
         Maximum number of passes over the data in ``fit``.
     batch_size : int, default=128
@@ -124,8 +157,8 @@ class VAETransformer(BaseTorchEstimator):
         Learning rate of the Adam optimiser.
     early_stopping : bool, default=True
         Hold out ``validation_fraction`` of the rows and stop when their ELBO
-        (the training loss) has not improved for ``n_iter_no_change`` epochs,
-        keeping the best weights.
+        has not improved for ``n_iter_no_change`` epochs, keeping the best
+        weights. The epochs of the KL warm-up are not watched.
     validation_fraction : float, default=0.1
         Fraction of the rows held out for early stopping.
     n_iter_no_change : int, default=10
@@ -169,7 +202,7 @@ class VAETransformer(BaseTorchEstimator):
         Device the model lives on.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during ``fit``, when X has string column names.
 
     See Also
@@ -202,6 +235,7 @@ class VAETransformer(BaseTorchEstimator):
         "likelihood": [StrOptions({"gaussian", "bernoulli"})],
         "min_sigma": [Interval(Real, 0, None, closed="neither")],
         "beta": [Interval(Real, 0, None, closed="left")],
+        "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -219,10 +253,11 @@ class VAETransformer(BaseTorchEstimator):
         n_components=2,
         *,
         hidden_layer_sizes=(256, 128),
-        activation="relu",
+        activation="gelu",
         likelihood="gaussian",
-        min_sigma=0.05,
+        min_sigma=0.01,
         beta=1.0,
+        warmup_epochs=30,
         max_epochs=300,
         batch_size=128,
         learning_rate=2e-3,
@@ -242,6 +277,7 @@ class VAETransformer(BaseTorchEstimator):
         self.likelihood = likelihood
         self.min_sigma = min_sigma
         self.beta = beta
+        self.warmup_epochs = warmup_epochs
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -269,11 +305,16 @@ class VAETransformer(BaseTorchEstimator):
         else:
             decoder = _reinitialised_copy(self.decoder)
         return _VAEModule(
-            encoder, decoder, n_features, self.likelihood, self.min_sigma, self.beta
+            encoder, decoder, self._initial_sigma, self.likelihood, self.min_sigma
         )
 
     def _net_options(self):
-        return {"patience": self.n_iter_no_change if self.early_stopping else None}
+        return {
+            "patience": self.n_iter_no_change if self.early_stopping else None,
+            # The held-out ELBO is not monotone while the KL weight warms up.
+            "watch_from": self.warmup_epochs + 1,
+            "callbacks": [("kl_warmup", _KLWarmup(self.beta, self.warmup_epochs))],
+        }
 
     def _check_module_shapes(self, net, X):
         """Run two rows through the module to give custom modules a clear error."""
@@ -310,9 +351,17 @@ class VAETransformer(BaseTorchEstimator):
 
     def _learn_standardisation(self, X):
         if self.likelihood == "gaussian":
-            scaler = StandardScaler().fit(X)
-            self.mean_, self.scale_ = scaler.mean_, scaler.scale_
+            self.mean_ = X.mean(axis=0)
+            spread = X.max(axis=0) - X.min(axis=0)
+            # Constant columns (up to rounding) keep scale one.
+            negligible = spread <= 1e-12 * np.maximum(np.abs(self.mean_), 1.0)
+            self.scale_ = np.where(negligible, 1.0, spread)
+            # The noise scales start at the whole range of each feature and
+            # shrink as the decoder learns: a gradual shift of weight from the KL
+            # term to the reconstruction, like the KL warm-up.
+            self._initial_sigma = np.ones(X.shape[1])
         else:
+            self._initial_sigma = None
             self.mean_ = np.zeros(X.shape[1])
             self.scale_ = np.ones(X.shape[1])
 
@@ -453,6 +502,7 @@ class VAETransformer(BaseTorchEstimator):
         Z : ndarray of shape (n_samples, n_components)
             The latent code behind each row.
         """
+        check_is_fitted(self)
         n_samples = check_n_samples(n_samples)
         module = self._float64_copy()
         rng = check_random_state(

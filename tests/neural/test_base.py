@@ -1,0 +1,143 @@
+"""The torch family's base: device, batches, early stopping, persistence."""
+
+import io
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+import torch
+from skorch.dataset import Dataset
+
+from sklatent import VAETransformer
+from sklatent.neural import resolve_device
+from sklatent.neural._training import TensorBatches
+
+FAST = {"max_epochs": 15, "hidden_layer_sizes": (16,), "random_state": 0}
+
+
+@pytest.fixture(scope="module")
+def X():
+    return np.random.default_rng(0).normal(size=(120, 4)) @ [
+        [1, 0.5, 0, 0],
+        [0, 1, 0.5, 0],
+        [0, 0, 1, 0.5],
+        [0, 0, 0, 1],
+    ]
+
+
+@pytest.fixture(scope="module")
+def fitted(X):
+    return VAETransformer(**FAST).fit(X)
+
+
+def test_auto_device_follows_cuda_availability(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert resolve_device("auto") == "cpu"
+    assert resolve_device("cpu") == "cpu"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert resolve_device("auto") == "cuda"
+
+
+def test_cuda_without_a_gpu_is_a_clear_error(monkeypatch, X):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match="device='cuda'.*device='cpu'"):
+        resolve_device("cuda")
+    with pytest.raises(ValueError, match="CUDA"):
+        VAETransformer(device="cuda", **FAST).fit(X)
+
+
+@pytest.mark.parametrize("n_rows", [1, 7, 64, 65])
+def test_tensor_batches_visit_every_row_once(n_rows):
+    data = torch.arange(n_rows, dtype=torch.float32)[:, None]
+    generator = torch.Generator().manual_seed(0)
+    batches = TensorBatches(Dataset(data), 16, shuffle=True, generator=generator)
+    assert all(target is None for _, target in batches)
+    seen = torch.cat([batch for batch, _ in batches])[:, 0]
+    assert len(batches) == -(-n_rows // 16)
+    assert sorted(seen.tolist()) == list(range(n_rows))
+    in_order = torch.cat([batch for batch, _ in TensorBatches(Dataset(data), 16)])
+    assert torch.equal(in_order, data)
+
+
+def test_early_stopping_waits_for_the_warmup(X):
+    params = {**FAST, "max_epochs": 200, "n_iter_no_change": 1, "learning_rate": 0.05}
+    vae = VAETransformer(warmup_epochs=25, **params).fit(X)
+    assert len(vae.history_) >= 26
+    best = int(np.argmin(vae.history_[25:, "valid_loss"])) + 25
+    assert len(vae.history_) - 1 - best == 1
+
+
+def _torch_objects(obj, path="state"):
+    """Paths of torch tensors, modules or optimizers inside a pickled state."""
+    if isinstance(obj, torch.Tensor | torch.nn.Module | torch.optim.Optimizer):
+        return [path]
+    if isinstance(obj, dict):
+        items = obj.items()
+    elif isinstance(obj, list | tuple):
+        items = enumerate(obj)
+    else:
+        return []
+    return [
+        found
+        for key, value in items
+        for found in _torch_objects(value, f"{path}/{key}")
+    ]
+
+
+def test_pickle_holds_numpy_weights_and_no_torch_objects(fitted):
+    state = fitted.__getstate__()
+    assert "net_" not in state
+    assert _torch_objects(state) == []
+    weights = state["_saved_net"]["modules"]["module"]
+    assert all(isinstance(value, np.ndarray) for value in weights.values())
+    assert "optimizers" not in state["_saved_net"]
+    assert "net_" in vars(fitted)  # pickling leaves the estimator intact
+
+
+def _outputs(model, X):
+    return (
+        model.transform(X),
+        model.inverse_transform(model.transform(X)),
+        model.score_samples(X, n_samples=3),
+        *model.sample(4, random_state=1),
+    )
+
+
+def test_joblib_round_trip_gives_identical_outputs(fitted, X):
+    buffer = io.BytesIO()
+    joblib.dump(fitted, buffer)
+    buffer.seek(0)
+    loaded = joblib.load(buffer)
+    for ours, theirs in zip(_outputs(fitted, X), _outputs(loaded, X)):
+        np.testing.assert_array_equal(ours, theirs)
+    assert loaded.history_[:, "train_loss"] == fitted.history_[:, "train_loss"]
+
+
+def test_gpu_fitted_model_loads_on_a_cpu_only_machine(fitted, X, monkeypatch):
+    state = fitted.__getstate__()
+    state["_device"] = "cuda"  # as pickled on a GPU machine
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    loaded = VAETransformer.__new__(VAETransformer)
+    loaded.__setstate__(pickle.loads(pickle.dumps(state)))
+    assert loaded.device_ == "cpu"
+    for ours, theirs in zip(_outputs(fitted, X), _outputs(loaded, X)):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_loading_leaves_the_global_torch_random_state(fitted):
+    payload = pickle.dumps(fitted)
+    before = torch.get_rng_state()
+    pickle.loads(payload)
+    assert torch.equal(before, torch.get_rng_state())
+
+
+def test_optimizer_state_on_request_makes_partial_fit_continue_exactly(X):
+    original = VAETransformer(**FAST).fit(X)
+    loaded = pickle.loads(pickle.dumps(original.set_persistence(optimizer_state=True)))
+    original.partial_fit(X)
+    loaded.partial_fit(X)
+    np.testing.assert_array_equal(original.transform(X), loaded.transform(X))
+    trimmed = pickle.loads(pickle.dumps(original.set_persistence()))
+    trimmed.partial_fit(X)  # a fresh optimizer state, still trains
+    assert len(trimmed.history_) == len(original.history_) + 1

@@ -1,0 +1,419 @@
+"""VAETransformer: training, the latent contract, scores, reproducibility, input."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy.special import logsumexp
+from sklearn.decomposition import FactorAnalysis
+from sklearn.model_selection import GridSearchCV
+from skorch.callbacks import Callback
+from torch import nn
+
+from sklatent import VAETransformer
+from sklatent.datasets import make_latent_manifold
+from sklatent.neural.vae import gaussian_kl_to_standard_normal
+
+FAST = {"max_epochs": 30, "hidden_layer_sizes": (32,), "random_state": 0}
+
+
+@pytest.fixture(scope="module")
+def manifold():
+    X, _, _ = make_latent_manifold(300, n_features=6, noise=0.05, random_state=0)
+    return X
+
+
+@pytest.fixture(scope="module")
+def fitted(manifold):
+    return VAETransformer(**FAST).fit(manifold)
+
+
+def test_elbo_improves_during_training(manifold):
+    vae = VAETransformer(**{**FAST, "warmup_epochs": 0, "early_stopping": False})
+    losses = vae.fit(manifold).history_[:, "train_loss"]
+    assert len(losses) == FAST["max_epochs"]
+    assert losses[-1] < losses[0] - 0.5
+    short = VAETransformer(**{**FAST, "max_epochs": 1, "early_stopping": False})
+    assert vae.score(manifold) > short.fit(manifold).score(manifold) + 0.5
+
+
+def test_held_out_loss_is_the_elbo_during_warmup(manifold):
+    """The held-out loss ignores the KL warm-up: it is the plain negative ELBO."""
+    vae = VAETransformer(**{**FAST, "warmup_epochs": 1000}).fit(manifold)
+    assert vae.net_.module_.kl_weight < 0.05
+    held_out = manifold[vae._held_out_split(len(manifold), 0.1)[1]]
+    jacobian = np.log(vae.scale_).sum()
+    np.testing.assert_allclose(
+        -vae.history_[-1, "valid_loss"] - jacobian,
+        vae.score(held_out),
+        atol=0.5,
+    )
+    valid = vae.history_[:, "valid_loss"]
+    assert valid[-1] < valid[0]
+
+
+def test_history_holds_train_and_valid_loss_per_epoch(fitted):
+    assert len(fitted.history_) <= FAST["max_epochs"]
+    assert np.all(np.isfinite(fitted.history_[:, "train_loss"]))
+    assert np.all(np.isfinite(fitted.history_[:, "valid_loss"]))
+
+
+def test_early_stopping_stops_and_keeps_the_best_epoch(manifold):
+    vae = VAETransformer(
+        hidden_layer_sizes=(32,), max_epochs=500, n_iter_no_change=3, random_state=0
+    ).fit(manifold)
+    valid = vae.history_[:, "valid_loss"]
+    assert len(valid) < 500
+    best = int(np.argmin(valid))
+    assert len(valid) - 1 - best == 3
+
+
+def test_transform_is_deterministic_and_row_independent(fitted, manifold):
+    Z = fitted.transform(manifold)
+    np.testing.assert_array_equal(Z, fitted.transform(manifold))
+    one_by_one = np.vstack([fitted.transform(row[None]) for row in manifold[:20]])
+    np.testing.assert_allclose(one_by_one, Z[:20], rtol=0, atol=1e-12)
+
+
+def test_score_samples_do_not_depend_on_other_rows(fitted, manifold):
+    for n_samples in (1, 5):
+        full = fitted.score_samples(manifold[:10], n_samples=n_samples)
+        alone = [
+            fitted.score_samples(row[None], n_samples=n_samples)[0]
+            for row in manifold[:10]
+        ]
+        np.testing.assert_allclose(alone, full, rtol=0, atol=1e-9)
+        reversed_rows = fitted.score_samples(manifold[:10][::-1], n_samples=n_samples)
+        np.testing.assert_allclose(reversed_rows[::-1], full, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("likelihood", ["gaussian", "bernoulli"])
+def test_sample_shapes_and_support(likelihood):
+    X = (np.random.default_rng(0).random((80, 5)) > 0.5).astype(float)
+    vae = VAETransformer(likelihood=likelihood, **FAST).fit(X)
+    X_new, Z = vae.sample(11)
+    assert X_new.shape == (11, 5)
+    assert Z.shape == (11, 2)
+    if likelihood == "bernoulli":
+        assert set(np.unique(X_new)) <= {0.0, 1.0}
+        assert np.all((vae.inverse_transform(Z) > 0) & (vae.inverse_transform(Z) < 1))
+
+
+def test_sample_is_reproducible_and_falls_back_to_random_state(fitted):
+    X_a, Z_a = fitted.sample(6)
+    X_b, Z_b = fitted.sample(6)
+    np.testing.assert_array_equal(X_a, X_b)
+    X_c, Z_c = fitted.sample(6, random_state=1)
+    assert not np.array_equal(Z_a, Z_c)
+    np.testing.assert_array_equal(Z_c, fitted.sample(6, random_state=1)[1])
+
+
+def test_gaussian_data_come_back_in_the_users_units():
+    X, _, _ = make_latent_manifold(400, n_features=5, noise=0.02, random_state=1)
+    X = 1000.0 + 50.0 * X
+    vae = VAETransformer(
+        hidden_layer_sizes=(64,), max_epochs=200, learning_rate=1e-2, random_state=0
+    )
+    vae.fit(X)
+    reconstruction = vae.inverse_transform(vae.transform(X))
+    assert np.mean((reconstruction - X) ** 2) < 0.2 * X.var(axis=0).mean()
+    X_new, _ = vae.sample(2000, random_state=0)
+    np.testing.assert_allclose(X_new.mean(axis=0), X.mean(axis=0), atol=0.3 * X.std())
+
+
+def test_analytic_kl_matches_torch_and_monte_carlo():
+    generator = torch.Generator().manual_seed(0)
+    mean = torch.randn(4, 3, generator=generator, dtype=torch.float64)
+    log_var = torch.randn(4, 3, generator=generator, dtype=torch.float64)
+    analytic = gaussian_kl_to_standard_normal(mean, log_var)
+    q = torch.distributions.Normal(mean, (0.5 * log_var).exp())
+    prior = torch.distributions.Normal(0.0, 1.0)
+    peer = torch.distributions.kl_divergence(q, prior).sum(-1)
+    torch.testing.assert_close(analytic, peer)
+    z = q.sample((200_000,))
+    monte_carlo = (q.log_prob(z) - prior.log_prob(z)).sum(-1).mean(0)
+    torch.testing.assert_close(analytic, monte_carlo, atol=0.02, rtol=0.01)
+
+
+def test_bounds_bracket_the_exact_likelihood_of_a_tiny_model():
+    """One latent variable: integrate over z on a grid to get log p(x) and the ELBO."""
+    X, _, _ = make_latent_manifold(200, n_features=3, n_components=1, random_state=2)
+    vae = VAETransformer(1, hidden_layer_sizes=(16,), max_epochs=60, random_state=0)
+    vae.fit(X)
+    module = vae._float64_copy()
+    x = torch.tensor(vae._standardise(X[:5]))
+    grid = torch.linspace(-8, 8, 4001, dtype=torch.float64)
+    step = float(grid[1] - grid[0])
+    with torch.no_grad():
+        log_likelihood = module.log_likelihood(
+            x[:, None], module.decoder(grid[:, None])
+        )
+        mean, log_var = module.encode(x)
+        kl = gaussian_kl_to_standard_normal(mean, log_var).numpy()
+    log_prior = -0.5 * (grid**2 + math.log(2 * math.pi))
+    jacobian = np.log(vae.scale_).sum()
+    log_px = logsumexp((log_likelihood + log_prior).numpy(), axis=1) + np.log(step)
+    log_px -= jacobian
+    q = torch.distributions.Normal(mean, (0.5 * log_var).exp()).log_prob(grid).exp()
+    exact_elbo = (q * log_likelihood).sum(1).numpy() * step - kl - jacobian
+    tight = vae.score_samples(X[:5], n_samples=5000)
+    assert np.all(exact_elbo <= log_px)
+    np.testing.assert_allclose(tight, log_px, atol=0.05)
+    assert np.all(tight >= exact_elbo - 0.05)
+
+
+def test_linear_vae_matches_factor_analysis():
+    """A linear Gaussian VAE with per-feature noise is factor analysis."""
+    rng = np.random.default_rng(0)
+    Z = rng.normal(size=(600, 2))
+    X = Z @ rng.normal(size=(2, 5)) + rng.normal(size=(600, 5)) * [
+        0.2,
+        0.3,
+        0.5,
+        0.1,
+        0.4,
+    ]
+    X_train, X_test = X[:500], X[500:]
+    peer = FactorAnalysis(n_components=2, random_state=0).fit(X_train)
+    vae = VAETransformer(
+        hidden_layer_sizes=(),
+        learning_rate=3e-2,
+        min_sigma=1e-3,
+        max_epochs=1000,
+        batch_size=500,
+        early_stopping=False,
+        random_state=0,
+    ).fit(X_train)
+    ours = vae.score_samples(X_test, n_samples=500).mean()
+    np.testing.assert_allclose(ours, peer.score(X_test), atol=0.1)
+
+
+def test_grid_search_picks_the_true_latent_size():
+    X, _, _ = make_latent_manifold(400, n_features=8, noise=0.05, random_state=0)
+    search = GridSearchCV(
+        VAETransformer(
+            hidden_layer_sizes=(64,), max_epochs=150, learning_rate=1e-2, random_state=0
+        ),
+        {"n_components": [1, 2, 4]},
+        cv=2,
+    ).fit(X)
+    scores = dict(
+        zip(
+            search.cv_results_["param_n_components"],
+            search.cv_results_["mean_test_score"],
+        )
+    )
+    assert search.best_params_["n_components"] in (2, 4)
+    assert scores[2] > scores[1] + 1.0
+    assert scores[4] < scores[2] + 0.5
+
+
+def test_fit_is_reproducible_to_the_bit(manifold):
+    a = VAETransformer(**FAST).fit(manifold)
+    b = VAETransformer(**FAST).fit(manifold)
+    for (name, weight_a), weight_b in zip(
+        a.net_.module_.state_dict().items(), b.net_.module_.state_dict().values()
+    ):
+        assert torch.equal(weight_a, weight_b), name
+    np.testing.assert_array_equal(a.transform(manifold), b.transform(manifold))
+    c = VAETransformer(**{**FAST, "random_state": 1}).fit(manifold)
+    assert not np.array_equal(a.transform(manifold), c.transform(manifold))
+
+
+def test_global_torch_random_state_is_untouched(manifold):
+    before = torch.get_rng_state()
+    vae = VAETransformer(**FAST).fit(manifold)
+    vae.partial_fit(manifold)
+    vae.transform(manifold)
+    vae.sample(5)
+    vae.score_samples(manifold, n_samples=3)
+    assert torch.equal(before, torch.get_rng_state())
+
+
+def test_partial_fit_adds_one_epoch_and_keeps_standardisation(manifold):
+    vae = VAETransformer(**FAST).partial_fit(manifold[:100])
+    assert len(vae.history_) == 1
+    mean = vae.mean_.copy()
+    vae.partial_fit(manifold[100:] + 5.0)
+    assert len(vae.history_) == 2
+    np.testing.assert_array_equal(vae.mean_, mean)
+    with pytest.raises(ValueError, match="features"):
+        vae.partial_fit(manifold[:, :3])
+
+
+def test_partial_fit_sequence_reproduces(manifold):
+    def run():
+        vae = VAETransformer(**FAST)
+        for chunk in np.array_split(manifold, 3):
+            vae.partial_fit(chunk)
+        return vae.transform(manifold)
+
+    np.testing.assert_array_equal(run(), run())
+
+
+def test_user_callbacks_are_called(manifold):
+    class CountEpochs(Callback):
+        def initialize(self):
+            self.epochs = 0
+            return self
+
+        def on_epoch_end(self, net, **kwargs):
+            self.epochs += 1
+
+    counter = CountEpochs()
+    vae = VAETransformer(**{**FAST, "callbacks": [("count", counter)]}).fit(manifold)
+    assert not hasattr(counter, "epochs")  # the parameter is copied, not mutated
+    assert dict(vae.net_.callbacks_)["count"].epochs == len(vae.history_)
+
+
+def test_verbose_shows_progress(manifold, capsys):
+    VAETransformer(**{**FAST, "max_epochs": 2}).fit(manifold)
+    quiet = capsys.readouterr()
+    assert quiet.out == "" and quiet.err == ""
+    VAETransformer(**{**FAST, "max_epochs": 2, "verbose": 1}).fit(manifold)
+    loud = capsys.readouterr()
+    assert "train_loss" in loud.out
+
+
+def test_custom_convolutional_modules():
+    X = np.random.default_rng(0).random((60, 64))
+    encoder = nn.Sequential(
+        nn.Unflatten(1, (1, 8, 8)),
+        nn.Conv2d(1, 4, 3),
+        nn.ReLU(),
+        nn.Flatten(),
+        nn.Linear(4 * 6 * 6, 2 * 3),
+    )
+    decoder = nn.Sequential(nn.Linear(3, 32), nn.ReLU(), nn.Linear(32, 64))
+    vae = VAETransformer(3, encoder=encoder, decoder=decoder, **FAST).fit(X)
+    assert vae.transform(X).shape == (60, 3)
+    assert vae.inverse_transform(vae.transform(X)).shape == (60, 64)
+    again = VAETransformer(3, encoder=encoder, decoder=decoder, **FAST).fit(X)
+    np.testing.assert_array_equal(vae.transform(X), again.transform(X))
+
+
+def test_custom_module_of_wrong_width_is_refused(manifold):
+    encoder = nn.Linear(6, 3)
+    with pytest.raises(ValueError, match="encoder must map"):
+        VAETransformer(encoder=encoder, **FAST).fit(manifold)
+    decoder = nn.Linear(2, 4)
+    with pytest.raises(ValueError, match="decoder must map"):
+        VAETransformer(decoder=decoder, **FAST).fit(manifold)
+
+
+def test_constant_column_keeps_a_finite_score():
+    X = np.random.default_rng(0).normal(size=(100, 4))
+    X[:, 2] = 3.0
+    vae = VAETransformer(**FAST).fit(X)
+    assert np.all(np.isfinite(vae.score_samples(X)))
+    sigma = vae.net_.module_.noise_scale().detach().numpy()
+    assert np.all(sigma >= vae.min_sigma)
+
+
+class _NaNDecoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(2, 6)
+
+    def forward(self, z):
+        return self.linear(z) * float("nan")
+
+
+def test_nan_loss_stops_training_with_advice(manifold):
+    vae = VAETransformer(decoder=_NaNDecoder(), **FAST)
+    with pytest.raises(FloatingPointError, match="loss became nan.*learning_rate"):
+        vae.fit(manifold)
+    with pytest.raises(Exception, match="not fitted"):
+        vae.transform(manifold)
+
+
+def test_divergent_learning_rate_stops_with_an_error(manifold):
+    with pytest.raises(FloatingPointError, match="training stopped"):
+        VAETransformer(**{**FAST, "learning_rate": 1e30}).fit(manifold)
+
+
+def test_failed_partial_fit_restores_the_model(manifold):
+    vae = VAETransformer(**FAST).fit(manifold)
+    vae.net_.set_params(lr=1e30)
+    with pytest.raises(FloatingPointError):
+        for _ in range(5):
+            Z_before, n_epochs = vae.transform(manifold), len(vae.history_)
+            vae.partial_fit(manifold)
+    np.testing.assert_array_equal(vae.transform(manifold), Z_before)
+    assert len(vae.history_) == n_epochs
+
+
+@given(
+    row=st.integers(0, 29),
+    column=st.integers(0, 5),
+    value=st.sampled_from([np.nan, np.inf, -np.inf]),
+)
+def test_non_finite_input_is_refused(fitted, manifold, row, column, value):
+    X = manifold[:30].copy()
+    X[row, column] = value
+    with pytest.raises(ValueError, match="NaN|infinity"):
+        VAETransformer(**FAST).fit(X)
+    with pytest.raises(ValueError, match="NaN|infinity"):
+        fitted.transform(X)
+
+
+@given(width=st.integers(1, 12).filter(lambda width: width != 6))
+def test_wrong_width_is_refused(fitted, width):
+    X = np.zeros((4, width))
+    with pytest.raises(ValueError, match="features"):
+        fitted.transform(X)
+    with pytest.raises(ValueError, match="features"):
+        fitted.score_samples(X)
+
+
+@given(
+    value=st.one_of(st.floats(-1e6, -1e-6), st.floats(1 + 1e-6, 1e6)),
+    row=st.integers(0, 9),
+)
+def test_bernoulli_refuses_data_outside_unit_interval(value, row):
+    X = np.full((10, 3), 0.5)
+    X[row, 1] = value
+    with pytest.raises(ValueError, match=r"bernoulli.*\[0, 1\]"):
+        VAETransformer(likelihood="bernoulli", **FAST).fit(X)
+
+
+@given(n_samples=st.integers(-5, 0))
+def test_bad_n_samples_is_refused(fitted, manifold, n_samples):
+    with pytest.raises(ValueError, match="n_samples"):
+        fitted.sample(n_samples)
+    with pytest.raises(ValueError, match="n_samples"):
+        fitted.score_samples(manifold, n_samples=n_samples)
+
+
+def test_values_beyond_float32_are_refused():
+    X = np.ones((10, 2))
+    X[0, 0] = 1e300
+    with pytest.raises(ValueError, match="float32"):
+        VAETransformer(likelihood="gaussian", **FAST).fit(X)
+
+
+def test_one_row_with_early_stopping_is_refused():
+    with pytest.raises(ValueError, match="n_samples=1"):
+        VAETransformer(**FAST).fit(np.ones((1, 3)))
+    VAETransformer(**{**FAST, "early_stopping": False}).fit(np.ones((1, 3)))
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"likelihood": "poisson"}, "likelihood"),
+        ({"min_sigma": 0.0}, "min_sigma"),
+        ({"beta": -1.0}, "beta"),
+        ({"hidden_layer_sizes": (8, 0)}, "hidden_layer_sizes"),
+        ({"activation": "swish"}, "activation"),
+        ({"device": "tpu"}, "device"),
+        ({"encoder": "mlp"}, "encoder"),
+        ({"validation_fraction": 1.0}, "validation_fraction"),
+    ],
+)
+def test_bad_parameters_are_refused(manifold, params, message):
+    with pytest.raises(ValueError, match=message):
+        VAETransformer(**{**FAST, **params}).fit(manifold)
