@@ -1,7 +1,7 @@
 """
-=====================================================
+======================================================
 Oversampling a rare class with a class-conditional GAN
-=====================================================
+======================================================
 
 A classifier trained on imbalanced data tends to neglect the rare class. With
 ``conditional=True``, :class:`~sklatent.GANSampler` learns to generate rows of a

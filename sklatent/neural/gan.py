@@ -155,7 +155,7 @@ class GANSampler(BaseTorchEstimator):
     encoding_ : TableEncoding
         The modes of each numeric column and the categories of each categorical
         column.
-    categorical_features_ : ndarray of bool of shape (n_features_in_,)
+    categorical_features_ : ndarray of bool of shape (`n_features_in_`,)
         Which columns are categorical.
     classes_ : ndarray of shape (n_classes,)
         Class labels (conditional mode only).
@@ -169,7 +169,7 @@ class GANSampler(BaseTorchEstimator):
         Device the model lives on.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during ``fit``, when X has string column names.
 
     See Also
