@@ -36,7 +36,7 @@ for row, (title, (make, std)) in zip(axes, datasets.items()):
     row[0].set_title(f"real: {title}", fontsize=9)
     row[1].scatter(*X_new.T, s=2, alpha=0.4, color="tab:orange")
     row[1].set_title(
-        f"generated: {result.modes_covered}/{len(centers)} modes, "
+        f"generated: {result.modes_covered}/{len(centers)} modes,\n"
         f"{100 * result.high_quality:.1f} % high quality, "
         f"reverse KL {result.reverse_kl:.3f}",
         fontsize=9,

@@ -654,8 +654,9 @@ class GANSampler(BaseTorchEstimator):
 
     def _invert(self, target, module, one_hot):
         """Noise whose soft output is closest to each target row (float64)."""
-        mean = torch.as_tensor(self.mean_)
-        scale = torch.as_tensor(self.scale_)
+        device = target.device
+        mean = torch.as_tensor(self.mean_, device=device)
+        scale = torch.as_tensor(self.scale_, device=device)
         n_numeric = len(self.mean_)
 
         def comparable(z, labels, temperature):
@@ -671,11 +672,13 @@ class GANSampler(BaseTorchEstimator):
             (_INVERSION_STARTS, self.n_components),
             generator=torch.Generator().manual_seed(_INVERSION_SEED),
             dtype=torch.float64,
-        )
+        ).to(device)
         n_rows = len(target)
-        best = torch.empty(n_rows, dtype=torch.long)
+        best = torch.empty(n_rows, dtype=torch.long, device=device)
         with torch.no_grad():
-            best_error = torch.full((n_rows,), torch.inf, dtype=torch.float64)
+            best_error = torch.full(
+                (n_rows,), torch.inf, dtype=torch.float64, device=device
+            )
             for index, start in enumerate(starts):
                 error = errors(
                     start.expand(n_rows, -1), one_hot, target, _HARD_TEMPERATURE
@@ -749,8 +752,12 @@ class GANSampler(BaseTorchEstimator):
             pad = _INVERSION_CHUNK - len(rows)
             rows = np.pad(rows, ((0, pad), (0, 0)))
             labels = np.pad(labels, ((0, pad), (0, 0)))
-            z = self._invert(torch.as_tensor(rows), module, torch.as_tensor(labels))
-            found.append(z[: _INVERSION_CHUNK - pad].numpy())
+            z = self._invert(
+                torch.as_tensor(rows, device=self._device),
+                module,
+                torch.as_tensor(labels, device=self._device),
+            )
+            found.append(z[: _INVERSION_CHUNK - pad].cpu().numpy())
         return np.concatenate(found) if found else np.zeros((0, self.n_components))
 
     def _reconstruction_error(self, module, Z, one_hot, target):
