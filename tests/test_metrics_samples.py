@@ -10,7 +10,13 @@ from scipy.stats import energy_distance as scipy_energy_distance
 from sklearn.linear_model import LogisticRegression
 
 from sklatent.datasets import make_gaussian_grid
-from sklatent.metrics import c2st_score, energy_distance, mmd, mode_coverage
+from sklatent.metrics import (
+    c2st_score,
+    energy_distance,
+    make_sample_scorer,
+    mmd,
+    mode_coverage,
+)
 
 finite = st.floats(-1e3, 1e3, allow_nan=False)
 
@@ -115,3 +121,24 @@ def test_mode_coverage_of_the_true_distribution():
 def test_bad_input_is_rejected_with_a_clear_message(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+class _ShiftedNormalSampler:
+    """The smallest thing with a ``sample`` method: a shifted standard normal."""
+
+    def __init__(self, shift):
+        self.shift = shift
+
+    def sample(self, n_samples, *, random_state=None):
+        rng = np.random.default_rng(random_state)
+        return rng.normal(self.shift, 1, size=(n_samples, 2)), None
+
+
+def test_sample_scorer_is_minus_the_distance_to_fixed_model_samples():
+    X = np.random.default_rng(5).normal(size=(200, 2))
+    scorer = make_sample_scorer(n_samples=300, random_state=4)
+    model = _ShiftedNormalSampler(0.0)
+    expected = -energy_distance(X, model.sample(300, random_state=4)[0])
+    assert scorer(model, X) == pytest.approx(expected)
+    assert scorer(model, X) == scorer(model, X)
+    assert scorer(model, X) > scorer(_ShiftedNormalSampler(1.0), X)
