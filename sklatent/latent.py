@@ -26,8 +26,8 @@ def _slerp_path(Z_from, Z_to, steps):
     """Codes along the great circle, norms interpolated linearly.
 
     Returns an array of shape (n_pairs, n_steps, n_components). Pairs whose
-    directions are (nearly) parallel, or that hold a zero code, take the straight
-    line, the limit of the great circle.
+    directions are (nearly) parallel or opposite, or that hold a zero code, have
+    no unique great circle and take the straight line.
     """
     norm_from = np.linalg.norm(Z_from, axis=1, keepdims=True)
     norm_to = np.linalg.norm(Z_to, axis=1, keepdims=True)
@@ -70,7 +70,9 @@ def interpolate(estimator, X_from, X_to, n_steps=8, *, method="linear"):
     method : {"linear", "slerp"}, default="linear"
         ``"linear"``: a straight line between the codes. ``"slerp"``: along the
         great circle between them, with the norm interpolated linearly, which
-        keeps intermediate codes at the typical radius of a Gaussian prior.
+        keeps intermediate codes at the typical radius of a Gaussian prior;
+        where the great circle is not unique (codes pointing in the same or in
+        opposite directions, or a zero code), the straight line.
 
     Returns
     -------

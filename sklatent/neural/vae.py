@@ -46,7 +46,7 @@ class _VAEModule(nn.Module):
     that early stopping watches is always the ELBO.
     """
 
-    def __init__(self, encoder, decoder, initial_sigma, likelihood, min_sigma):
+    def __init__(self, encoder, decoder, n_features, likelihood, min_sigma):
         super().__init__()
         self.encoder = encoder
         self.decoder = decoder
@@ -54,9 +54,11 @@ class _VAEModule(nn.Module):
         self.min_sigma = min_sigma
         self.kl_weight = 1.0
         if likelihood == "gaussian":
-            excess = torch.as_tensor(initial_sigma, dtype=torch.float32) - min_sigma
-            excess = excess.clamp(min=1e-3)
-            # The inverse of softplus, so that noise_scale() starts at initial_sigma.
+            # The noise scales start at one, the whole range of each standardised
+            # feature, and shrink as the decoder learns: a gradual shift of weight
+            # from the KL term to the reconstruction, like the KL warm-up.
+            excess = torch.full((n_features,), max(1.0 - min_sigma, 1e-3))
+            # The inverse of softplus, so that noise_scale() starts at one.
             self.sigma_param = nn.Parameter(excess + torch.log(-torch.expm1(-excess)))
 
     def encode(self, x):
@@ -121,7 +123,7 @@ class VAETransformer(BaseTorchEstimator):
     ----------
     n_components : int, default=2
         Size of the latent code.
-    hidden_layer_sizes : array-like of int or int, default=(256, 128)
+    hidden_layer_sizes : array-like of int or int, default=(512, 256)
         Widths of the encoder's hidden layers; the decoder mirrors them.
     activation : {"relu", "leaky_relu", "elu", "gelu", "silu", "tanh", \
 "sigmoid"}, default="gelu"
@@ -252,7 +254,7 @@ class VAETransformer(BaseTorchEstimator):
         self,
         n_components=2,
         *,
-        hidden_layer_sizes=(256, 128),
+        hidden_layer_sizes=(512, 256),
         activation="gelu",
         likelihood="gaussian",
         min_sigma=0.01,
@@ -304,9 +306,7 @@ class VAETransformer(BaseTorchEstimator):
             decoder = make_mlp(n_components, hidden[::-1], n_features, self.activation)
         else:
             decoder = _reinitialised_copy(self.decoder)
-        return _VAEModule(
-            encoder, decoder, self._initial_sigma, self.likelihood, self.min_sigma
-        )
+        return _VAEModule(encoder, decoder, n_features, self.likelihood, self.min_sigma)
 
     def _net_options(self):
         return {
@@ -356,12 +356,7 @@ class VAETransformer(BaseTorchEstimator):
             # Constant columns (up to rounding) keep scale one.
             negligible = spread <= 1e-12 * np.maximum(np.abs(self.mean_), 1.0)
             self.scale_ = np.where(negligible, 1.0, spread)
-            # The noise scales start at the whole range of each feature and
-            # shrink as the decoder learns: a gradual shift of weight from the KL
-            # term to the reconstruction, like the KL warm-up.
-            self._initial_sigma = np.ones(X.shape[1])
         else:
-            self._initial_sigma = None
             self.mean_ = np.zeros(X.shape[1])
             self.scale_ = np.ones(X.shape[1])
 
@@ -397,10 +392,8 @@ class VAETransformer(BaseTorchEstimator):
         X_std = self._standardise(X)
         if self.early_stopping:
             train, valid = self._held_out_split(len(X), self.validation_fraction)
-            X_train, X_valid = (
-                self._as_tensor(X_std[train]),
-                self._as_tensor(X_std[valid]),
-            )
+            X_train = self._as_tensor(X_std[train])
+            X_valid = self._as_tensor(X_std[valid])
         else:
             X_train, X_valid = self._as_tensor(X_std), None
         net = self._new_net()

@@ -7,6 +7,7 @@ import joblib
 import numpy as np
 import pytest
 import torch
+from skorch.callbacks import Callback
 from skorch.dataset import Dataset
 
 from sklatent import VAETransformer
@@ -141,3 +142,15 @@ def test_optimizer_state_on_request_makes_partial_fit_continue_exactly(X):
     trimmed = pickle.loads(pickle.dumps(original.set_persistence()))
     trimmed.partial_fit(X)  # a fresh optimizer state, still trains
     assert len(trimmed.history_) == len(original.history_) + 1
+
+
+def test_small_networks_train_on_one_thread_and_restore_the_setting(X):
+    class RecordThreads(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            net.history.record("threads", torch.get_num_threads())
+
+    before = torch.get_num_threads()
+    vae = VAETransformer(callbacks=[RecordThreads()], **FAST).fit(X)
+    vae.transform(X)
+    assert set(vae.history_[:, "threads"]) == {1}
+    assert torch.get_num_threads() == before
