@@ -736,8 +736,9 @@ class GANSampler(BaseTorchEstimator):
         Z = np.empty((len(target), self.n_components))
         best_error = np.full(len(target), np.inf)
         for one_hot in candidates:
-            found = self._invert_padded(target, module, one_hot)
-            error = self._reconstruction_error(module, found, one_hot, target)
+            with self._cpu_threads(self.net_):
+                found = self._invert_padded(target, module, one_hot)
+            error = self._reconstruction_error(found, one_hot, target)
             better = error < best_error
             Z[better], best_error[better] = found[better], error[better]
         return Z
@@ -760,7 +761,7 @@ class GANSampler(BaseTorchEstimator):
             found.append(z[: _INVERSION_CHUNK - pad].cpu().numpy())
         return np.concatenate(found) if found else np.zeros((0, self.n_components))
 
-    def _reconstruction_error(self, module, Z, one_hot, target):
+    def _reconstruction_error(self, Z, one_hot, target):
         numeric, codes = self._generate(Z, one_hot)
         categorical = self.encoding_.categories_of(codes)
         rows = self._comparable(numeric, self._table_one_hot(categorical))
