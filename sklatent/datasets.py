@@ -14,6 +14,10 @@ from sklearn.utils._param_validation import Interval, validate_params
 __all__ = ["make_gaussian_grid", "make_gaussian_ring", "make_latent_manifold"]
 
 
+_POSITIVE_INT = Interval(numbers.Integral, 1, None, closed="left")
+_POSITIVE_REAL = Interval(numbers.Real, 0, None, closed="neither")
+
+
 def _sample_isotropic_mixture(centers, std, n_samples, random_state):
     """Draw rows from equally weighted isotropic Gaussians around ``centers``."""
     rng = check_random_state(random_state)
@@ -24,10 +28,10 @@ def _sample_isotropic_mixture(centers, std, n_samples, random_state):
 
 @validate_params(
     {
-        "n_samples": [Interval(numbers.Integral, 1, None, closed="left")],
-        "grid_size": [Interval(numbers.Integral, 1, None, closed="left")],
-        "spacing": [Interval(numbers.Real, 0, None, closed="neither")],
-        "std": [Interval(numbers.Real, 0, None, closed="neither")],
+        "n_samples": [_POSITIVE_INT],
+        "grid_size": [_POSITIVE_INT],
+        "spacing": [_POSITIVE_REAL],
+        "std": [_POSITIVE_REAL],
         "random_state": ["random_state"],
     },
     prefer_skip_nested_validation=True,
@@ -90,10 +94,10 @@ def make_gaussian_grid(
 
 @validate_params(
     {
-        "n_samples": [Interval(numbers.Integral, 1, None, closed="left")],
-        "n_modes": [Interval(numbers.Integral, 1, None, closed="left")],
-        "radius": [Interval(numbers.Real, 0, None, closed="neither")],
-        "std": [Interval(numbers.Real, 0, None, closed="neither")],
+        "n_samples": [_POSITIVE_INT],
+        "n_modes": [_POSITIVE_INT],
+        "radius": [_POSITIVE_REAL],
+        "std": [_POSITIVE_REAL],
         "random_state": ["random_state"],
     },
     prefer_skip_nested_validation=True,
