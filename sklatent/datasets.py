@@ -2,7 +2,7 @@
 
 Each ``make_*`` function returns the observed data together with the latent values
 and the true parameters that generated it, so that fitted models can be compared with
-the truth.
+the truth. ``load_stdlib_docstrings`` is a real text corpus that ships with Python.
 """
 
 import importlib
@@ -17,10 +17,15 @@ from .topic._sampling import draw_dirichlet, draw_documents
 
 __all__ = [
     "load_stdlib_docstrings",
+    "make_gaussian_grid",
+    "make_gaussian_ring",
     "make_hmm_sequences",
     "make_latent_manifold",
     "make_lda_corpus",
 ]
+
+_POSITIVE_INT = Interval(Integral, 1, None, closed="left")
+_POSITIVE_REAL = Interval(Real, 0, None, closed="neither")
 
 
 def make_hmm_sequences(
@@ -128,12 +133,12 @@ def make_hmm_sequences(
 
 @validate_params(
     {
-        "n_samples": [Interval(Integral, 1, None, closed="left")],
-        "n_features": [Interval(Integral, 1, None, closed="left")],
-        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "n_samples": [_POSITIVE_INT],
+        "n_features": [_POSITIVE_INT],
+        "n_components": [_POSITIVE_INT],
         "doc_length": [Interval(Real, 0, None, closed="left")],
-        "doc_topic_prior": [Interval(Real, 0, None, closed="neither")],
-        "topic_word_prior": [Interval(Real, 0, None, closed="neither")],
+        "doc_topic_prior": [_POSITIVE_REAL],
+        "topic_word_prior": [_POSITIVE_REAL],
         "random_state": ["random_state"],
     },
     prefer_skip_nested_validation=True,
@@ -259,6 +264,147 @@ def load_stdlib_docstrings(modules=None, *, min_words=8):
     names = STDLIB_MODULES if modules is None else modules
     texts = {text for name in names for text in _public_docstrings(name)}
     return sorted(text for text in texts if len(text.split()) >= min_words)
+
+
+def _sample_isotropic_mixture(centers, std, n_samples, random_state):
+    """Draw rows from equally weighted isotropic Gaussians around ``centers``."""
+    rng = check_random_state(random_state)
+    modes = rng.randint(centers.shape[0], size=n_samples)
+    X = centers[modes] + std * rng.standard_normal((n_samples, centers.shape[1]))
+    return X, modes
+
+
+@validate_params(
+    {
+        "n_samples": [_POSITIVE_INT],
+        "grid_size": [_POSITIVE_INT],
+        "spacing": [_POSITIVE_REAL],
+        "std": [_POSITIVE_REAL],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def make_gaussian_grid(
+    n_samples=2500, *, grid_size=5, spacing=2.0, std=0.05, random_state=None
+):
+    """Draw points from Gaussians at the nodes of a square grid.
+
+    The standard mode-collapse benchmark of the GAN literature (VEEGAN, PacGAN): with
+    the defaults, 25 equally likely Gaussians with standard deviation 0.05 centred at
+    ``{-4, -2, 0, 2, 4}^2``. The latent variable is the mode each row comes from.
+
+    Parameters
+    ----------
+    n_samples : int, default=2500
+        Number of rows.
+    grid_size : int, default=5
+        Number of modes along each axis; there are ``grid_size ** 2`` modes.
+    spacing : float, default=2.0
+        Distance between neighbouring centres. The grid is centred on the origin.
+    std : float, default=0.05
+        Standard deviation of each Gaussian along each axis.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the draw.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 2)
+        The points.
+    modes : ndarray of int of shape (n_samples,)
+        Index (a row of ``centers``) of the Gaussian each point was drawn from.
+    centers : ndarray of shape (grid_size ** 2, 2)
+        The true centres.
+
+    See Also
+    --------
+    make_gaussian_ring : The same benchmark with the modes on a circle.
+    sklatent.metrics.mode_coverage : Modes covered, high-quality fraction, reverse KL.
+
+    References
+    ----------
+    .. [1] Z. Lin, A. Khetan, G. Fanti and S. Oh, "PacGAN: The power of two samples in
+       generative adversarial networks", NeurIPS 2018.
+
+    Examples
+    --------
+    >>> from sklatent.datasets import make_gaussian_grid
+    >>> X, modes, centers = make_gaussian_grid(100, random_state=0)
+    >>> X.shape, centers.shape
+    ((100, 2), (25, 2))
+    >>> centers[0], centers[-1]
+    (array([-4., -4.]), array([4., 4.]))
+    """
+    axis = spacing * (np.arange(grid_size) - (grid_size - 1) / 2)
+    centers = np.stack(np.meshgrid(axis, axis, indexing="ij"), axis=-1).reshape(-1, 2)
+    X, modes = _sample_isotropic_mixture(centers, std, n_samples, random_state)
+    return X, modes, centers
+
+
+@validate_params(
+    {
+        "n_samples": [_POSITIVE_INT],
+        "n_modes": [_POSITIVE_INT],
+        "radius": [_POSITIVE_REAL],
+        "std": [_POSITIVE_REAL],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def make_gaussian_ring(
+    n_samples=2500, *, n_modes=8, radius=1.0, std=0.01, random_state=None
+):
+    """Draw points from Gaussians evenly spaced on a circle.
+
+    The standard mode-collapse benchmark of the GAN literature (VEEGAN, PacGAN): with
+    the defaults, 8 equally likely Gaussians with standard deviation 0.01 centred at
+    ``(cos(2 pi k / 8), sin(2 pi k / 8))``. The latent variable is the mode each row
+    comes from.
+
+    Parameters
+    ----------
+    n_samples : int, default=2500
+        Number of rows.
+    n_modes : int, default=8
+        Number of Gaussians on the circle.
+    radius : float, default=1.0
+        Radius of the circle, centred on the origin.
+    std : float, default=0.01
+        Standard deviation of each Gaussian along each axis.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the draw.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 2)
+        The points.
+    modes : ndarray of int of shape (n_samples,)
+        Index (a row of ``centers``) of the Gaussian each point was drawn from.
+    centers : ndarray of shape (n_modes, 2)
+        The true centres, counter-clockwise from ``(radius, 0)``.
+
+    See Also
+    --------
+    make_gaussian_grid : The same benchmark with the modes on a square grid.
+    sklatent.metrics.mode_coverage : Modes covered, high-quality fraction, reverse KL.
+
+    References
+    ----------
+    .. [1] Z. Lin, A. Khetan, G. Fanti and S. Oh, "PacGAN: The power of two samples in
+       generative adversarial networks", NeurIPS 2018.
+
+    Examples
+    --------
+    >>> from sklatent.datasets import make_gaussian_ring
+    >>> X, modes, centers = make_gaussian_ring(100, random_state=0)
+    >>> X.shape, centers.shape
+    ((100, 2), (8, 2))
+    >>> bool(abs(np.hypot(*X.T) - 1).max() < 0.1)
+    True
+    """
+    angles = 2 * np.pi * np.arange(n_modes) / n_modes
+    centers = radius * np.column_stack([np.cos(angles), np.sin(angles)])
+    X, modes = _sample_isotropic_mixture(centers, std, n_samples, random_state)
+    return X, modes, centers
 
 
 def make_latent_manifold(

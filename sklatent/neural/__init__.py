@@ -2,11 +2,13 @@
 
 from ._base import BaseTorchEstimator, resolve_device
 from ._modules import ACTIVATIONS, make_mlp
+from .gan import GANSampler
 from .vae import VAETransformer
 
 __all__ = [
     "ACTIVATIONS",
     "BaseTorchEstimator",
+    "GANSampler",
     "VAETransformer",
     "make_mlp",
     "resolve_device",
