@@ -13,7 +13,13 @@ import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping
 
-__all__ = ["HeldOutEarlyStopping", "LossNet", "StopOnNonFiniteLoss", "TensorBatches"]
+__all__ = [
+    "HeldOutEarlyStopping",
+    "HeldOutLRDecay",
+    "LossNet",
+    "StopOnNonFiniteLoss",
+    "TensorBatches",
+]
 
 
 class TensorBatches:
@@ -153,3 +159,54 @@ class HeldOutEarlyStopping(EarlyStopping):
         last = net.history[-1]
         if self.monitor in last and last["epoch"] >= self.first_epoch:
             super().on_epoch_end(net, **kwargs)
+
+
+class HeldOutLRDecay(Callback):
+    """Cut the learning rate when the held-out loss stalls (reduce on plateau).
+
+    After ``patience`` watched epochs without a new best held-out loss, every
+    parameter group's learning rate is multiplied by ``factor`` (not below
+    ``min_lr``) and the count starts again, so the last epochs before early
+    stopping fine-tune with small steps. Epochs are watched as in
+    :class:`HeldOutEarlyStopping`.
+
+    Parameters
+    ----------
+    first_epoch : int, default=1
+        First epoch (counting from 1) that is watched.
+    patience : int, default=3
+        Watched epochs without improvement before each cut.
+    factor : float, default=0.3
+        Multiplier of the learning rate at each cut.
+    min_lr : float, default=1e-5
+        Floor of the learning rate.
+    monitor : str, default="valid_loss"
+        History key of the held-out loss (lower is better).
+    """
+
+    def __init__(
+        self, first_epoch=1, patience=3, factor=0.3, min_lr=1e-5, monitor="valid_loss"
+    ):
+        self.first_epoch = first_epoch
+        self.patience = patience
+        self.factor = factor
+        self.min_lr = min_lr
+        self.monitor = monitor
+
+    def initialize(self):
+        self.best_ = math.inf
+        self.n_stalled_ = 0
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        last = net.history[-1]
+        if self.monitor not in last or last["epoch"] < self.first_epoch:
+            return
+        if last[self.monitor] < self.best_:
+            self.best_, self.n_stalled_ = last[self.monitor], 0
+            return
+        self.n_stalled_ += 1
+        if self.n_stalled_ >= self.patience:
+            for group in net.optimizer_.param_groups:
+                group["lr"] = max(group["lr"] * self.factor, self.min_lr)
+            self.n_stalled_ = 0

@@ -71,6 +71,27 @@ def test_early_stopping_stops_and_keeps_the_best_epoch(manifold):
     assert len(valid) - 1 - best == 3
 
 
+def test_learning_rate_is_cut_when_the_held_out_elbo_stalls(manifold):
+    """Replay the rule on the history: every 3 watched epochs without a new best
+    held-out loss multiply the learning rate by 0.3."""
+    params = {**FAST, "max_epochs": 120, "warmup_epochs": 5, "learning_rate": 1e-2}
+    vae = VAETransformer(**params).fit(manifold)
+    expected, best, stalled = params["learning_rate"], math.inf, 0
+    for loss in vae.history_[params["warmup_epochs"] :, "valid_loss"]:
+        if loss < best:
+            best, stalled = loss, 0
+            continue
+        stalled += 1
+        if stalled == 3:
+            expected, stalled = max(0.3 * expected, 1e-5), 0
+    assert expected < params["learning_rate"]
+    for group in vae.net_.optimizer_.param_groups:
+        assert group["lr"] == pytest.approx(expected)
+    # Without a held-out set the learning rate stays as given.
+    constant = VAETransformer(**{**params, "early_stopping": False}).fit(manifold)
+    assert constant.net_.optimizer_.param_groups[0]["lr"] == params["learning_rate"]
+
+
 def test_transform_is_deterministic_and_row_independent(fitted, manifold):
     Z = fitted.transform(manifold)
     np.testing.assert_array_equal(Z, fitted.transform(manifold))
