@@ -3,6 +3,7 @@
 import doctest
 import importlib
 import pkgutil
+import re
 from pathlib import Path
 
 import pytest
@@ -40,3 +41,27 @@ def test_every_public_estimator_has_a_running_example():
         obj = getattr(sklatent, name)
         if isinstance(obj, type):
             assert ">>> " in obj.__doc__, f"{name} has no Examples section"
+
+
+def _public_names():
+    """Every public name of sklatent's public modules."""
+    modules = ["sklatent"] + [
+        name
+        for name in MODULES
+        if not any(part.startswith("_") for part in name.split("."))
+    ]
+    for module_name in modules:
+        module = importlib.import_module(module_name)
+        for name in getattr(module, "__all__", []):
+            if not name.startswith("__"):
+                yield module_name, name
+
+
+def test_api_reference_lists_every_public_name():
+    api = "\n".join(path.read_text() for path in (DOC / "api").glob("*.rst"))
+    missing = [
+        f"{module}.{name}"
+        for module, name in _public_names()
+        if not re.search(rf"^\s+{re.escape(name)}\s*$", api, flags=re.MULTILINE)
+    ]
+    assert not missing, f"not in doc/api/*.rst: {missing}"

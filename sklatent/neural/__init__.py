@@ -1,12 +1,11 @@
 """The torch family: estimators trained through skorch, and their shared parts."""
 
 from ._base import BaseTorchEstimator, resolve_device
-from ._modules import ACTIVATIONS, make_mlp
+from ._modules import make_mlp
 from .gan import GANSampler
 from .vae import VAETransformer
 
 __all__ = [
-    "ACTIVATIONS",
     "BaseTorchEstimator",
     "GANSampler",
     "VAETransformer",

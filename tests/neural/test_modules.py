@@ -4,7 +4,8 @@ import pytest
 import torch
 from torch import nn
 
-from sklatent.neural import ACTIVATIONS, make_mlp
+from sklatent.neural import make_mlp
+from sklatent.neural._modules import ACTIVATIONS
 
 
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
