@@ -5,6 +5,7 @@ architecture is given by the arguments of that call, which is what lets the
 estimators pickle plain weight arrays plus those arguments instead of torch objects.
 """
 
+import copy
 import numbers
 
 from torch import nn
@@ -122,3 +123,12 @@ def make_mlp(
         if dropout > 0:
             layers.append(nn.Dropout(dropout))
     return nn.Sequential(*layers)
+
+
+def reinitialised_copy(module):
+    """Copy a user's module and re-draw its weights (under the caller's seed)."""
+    module = copy.deepcopy(module)
+    for submodule in module.modules():
+        if hasattr(submodule, "reset_parameters"):
+            submodule.reset_parameters()
+    return module

@@ -22,9 +22,8 @@ from ..base import check_n_samples
 from ..metrics import energy_distance
 from ._adversarial import AdversarialModule, AdversarialNet
 from ._base import BaseTorchEstimator
-from ._modules import check_hidden_layer_sizes, make_mlp
+from ._modules import check_hidden_layer_sizes, make_mlp, reinitialised_copy
 from ._table import TableEncoding
-from .vae import _reinitialised_copy
 
 __all__ = ["GANSampler"]
 
@@ -283,13 +282,13 @@ class GANSampler(BaseTorchEstimator):
         if self.generator is None:
             generator = make_mlp(n_inputs, hidden, n_outputs, self.activation)
         else:
-            body = _reinitialised_copy(self.generator)
+            body = reinitialised_copy(self.generator)
             generator = _body_with_head(body, n_inputs, n_outputs)
         if self.critic is None:
             critic = make_mlp(n_critic_inputs, hidden, 1, "leaky_relu")
         else:
             critic = _body_with_head(
-                _reinitialised_copy(self.critic), n_critic_inputs, 1
+                reinitialised_copy(self.critic), n_critic_inputs, 1
             )
         return AdversarialModule(
             generator,

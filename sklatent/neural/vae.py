@@ -1,6 +1,5 @@
 """VAETransformer: a variational autoencoder as a scikit-learn transformer."""
 
-import copy
 import math
 from numbers import Integral, Real
 
@@ -16,7 +15,7 @@ from torch import nn
 
 from ..base import check_n_samples
 from ._base import BaseTorchEstimator
-from ._modules import check_hidden_layer_sizes, make_mlp
+from ._modules import check_hidden_layer_sizes, make_mlp, reinitialised_copy
 from ._training import HeldOutLRDecay
 
 __all__ = ["VAETransformer"]
@@ -309,11 +308,11 @@ class VAETransformer(BaseTorchEstimator):
         if self.encoder is None:
             encoder = make_mlp(n_features, hidden, 2 * n_components, self.activation)
         else:
-            encoder = _reinitialised_copy(self.encoder)
+            encoder = reinitialised_copy(self.encoder)
         if self.decoder is None:
             decoder = make_mlp(n_components, hidden[::-1], n_features, self.activation)
         else:
-            decoder = _reinitialised_copy(self.decoder)
+            decoder = reinitialised_copy(self.decoder)
         return _VAEModule(encoder, decoder, n_features, self.likelihood, self.min_sigma)
 
     def _net_options(self):
@@ -572,12 +571,3 @@ class VAETransformer(BaseTorchEstimator):
             return torch.logsumexp(log_weights, dim=0) - math.log(n_draws)
 
         return self._map_rows(bound, X_std) - np.log(self.scale_).sum()
-
-
-def _reinitialised_copy(module):
-    """Copy a user's module and re-draw its weights (under the caller's seed)."""
-    module = copy.deepcopy(module)
-    for submodule in module.modules():
-        if hasattr(submodule, "reset_parameters"):
-            submodule.reset_parameters()
-    return module
