@@ -11,50 +11,23 @@ about. Each topic is a distribution over the words; we plot the most probable
 words of each, and score the topics' coherence on the same documents.
 """
 
-import importlib
-import inspect
-
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.pipeline import make_pipeline
 
 from sklatent import LDATopics
+from sklatent.datasets import load_stdlib_docstrings
 from sklatent.metrics import topic_coherence
 
 # %%
 # A corpus from the standard library
 # ----------------------------------
-# Modules chosen to cover several areas: text, numbers, files, networking,
-# concurrency, dates and data formats.
-MODULES = """
-    argparse asyncio calendar collections concurrent.futures configparser csv
-    datetime decimal difflib email.message fractions ftplib functools gzip hashlib
-    heapq http.client imaplib itertools json logging mailbox math multiprocessing
-    os pathlib pickle queue random re shutil smtplib socket sqlite3 statistics
-    string subprocess tarfile tempfile textwrap threading time unittest
-    urllib.parse urllib.request uuid zipfile zoneinfo
-""".split()
-
-
-def docstrings(module_name):
-    """The docstrings of a module's public objects and their methods."""
-    module = importlib.import_module(module_name)
-    found = []
-    for name, obj in inspect.getmembers(module):
-        if name.startswith("_") or not (inspect.isclass(obj) or callable(obj)):
-            continue
-        found.append(inspect.getdoc(obj) or "")
-        if inspect.isclass(obj):
-            for method_name, method in inspect.getmembers(obj, callable):
-                if not method_name.startswith("_"):
-                    found.append(inspect.getdoc(method) or "")
-    # Inherited docstrings repeat; keep each text once.
-    return sorted({text for text in found if len(text.split()) >= 8})
-
-
-documents = [text for name in MODULES for text in docstrings(name)]
-print(f"{len(documents)} docstrings from {len(MODULES)} modules")
+# :func:`~sklatent.datasets.load_stdlib_docstrings` reads the docstrings of about
+# fifty modules covering text, numbers, files, networking, concurrency, dates and
+# data formats; each docstring is one document.
+documents = load_stdlib_docstrings()
+print(f"{len(documents)} docstrings")
 
 # %%
 # Vectorise and fit in one pipeline
