@@ -10,7 +10,7 @@ from dask_ml.wrappers import Incremental
 from distributed import Client, LocalCluster
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
-from test_common import ESTIMATORS, FAST_PARAMS, _data
+from test_common import ESTIMATORS, _data, _fast
 
 from sklatent import LDATopics, VAETransformer
 from sklatent.datasets import make_lda_corpus
@@ -89,7 +89,7 @@ def test_joblib_workers_do_not_oversubscribe():
     n_jobs = 2
     share = max(1, (os.cpu_count() or 1) // n_jobs)
     X = _data()
-    estimators = [cls(**FAST_PARAMS.get(cls.__name__, {})) for cls in ESTIMATORS]
+    estimators = [_fast(cls) for cls in ESTIMATORS]
     reports = joblib.Parallel(n_jobs=n_jobs)(
         joblib.delayed(_thread_counts_after_fit)(est, X) for est in estimators
     )
