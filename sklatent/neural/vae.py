@@ -16,6 +16,7 @@ from torch import nn
 from ..base import check_n_samples
 from ._base import BaseTorchEstimator
 from ._modules import check_hidden_layer_sizes, make_mlp, reinitialised_copy
+from ._neighbors import MIN_ROWS, neighbor_embedding_loss
 from ._training import HeldOutLRDecay
 
 __all__ = ["VAETransformer"]
@@ -26,6 +27,10 @@ _SCORE_SEED = 0
 # With early stopping, the learning rate is cut by _LR_FACTOR after every
 # _LR_PATIENCE epochs without a better held-out ELBO.
 _LR_PATIENCE, _LR_FACTOR = 3, 0.3
+# Scale of the Student-t kernel of the neighbour term, in prior standard
+# deviations: codes further apart than this count as far, so several groups of
+# rows fit side by side within the prior's unit scale.
+_NEIGHBOR_KERNEL_SCALE = 0.2
 
 
 def gaussian_kl_to_standard_normal(mean, log_var):
@@ -45,16 +50,28 @@ class _VAEModule(nn.Module):
     of p(x|z) (gaussian, in standardised units) or its logits (bernoulli).
 
     In training mode the loss weighs the KL term by ``kl_weight`` (beta, possibly
-    warming up); in evaluation mode it is the negative ELBO, so the held-out loss
-    that early stopping watches is always the ELBO.
+    warming up) and adds ``neighbor_weight`` times the batch's neighbour-embedding
+    term; in evaluation mode it is the negative ELBO, so the held-out loss that
+    early stopping watches is always the ELBO.
     """
 
-    def __init__(self, encoder, decoder, n_features, likelihood, min_sigma):
+    def __init__(
+        self,
+        encoder,
+        decoder,
+        n_features,
+        likelihood,
+        min_sigma,
+        neighbor_weight=0.0,
+        perplexity=5.0,
+    ):
         super().__init__()
         self.encoder = encoder
         self.decoder = decoder
         self.likelihood = likelihood
         self.min_sigma = min_sigma
+        self.neighbor_weight = neighbor_weight
+        self.perplexity = perplexity
         self.kl_weight = 1.0
         if likelihood == "gaussian":
             # The noise scales start at one, the whole range of each standardised
@@ -93,8 +110,15 @@ class _VAEModule(nn.Module):
         )
         z = mean + noise * (0.5 * log_var).exp()
         kl = gaussian_kl_to_standard_normal(mean, log_var)
-        kl_weight = self.kl_weight if self.training else 1.0
-        return kl_weight * kl - self.log_likelihood(x, self.decoder(z))
+        if not self.training:
+            return kl - self.log_likelihood(x, self.decoder(z))
+        loss = self.kl_weight * kl - self.log_likelihood(x, self.decoder(z))
+        if self.neighbor_weight > 0 and len(x) >= MIN_ROWS:
+            neighbors = neighbor_embedding_loss(
+                x, mean, self.perplexity, _NEIGHBOR_KERNEL_SCALE
+            )
+            loss = loss + self.neighbor_weight * neighbors
+        return loss
 
 
 class _KLWarmup(Callback):
@@ -154,6 +178,23 @@ class VAETransformer(BaseTorchEstimator):
         learns to reconstruct, which spreads the classes of a dataset apart in
         the latent space, before the prior pulls the codes together. 0 trains
         with ``beta`` from the start.
+    neighbor_weight : float, default=20.0
+        Weight of a neighbour-embedding term in the training loss: within each
+        minibatch, the Kullback-Leibler divergence between the t-SNE affinities
+        of the rows and those of their codes (posterior means) under a heavy-tailed
+        Student-t kernel, as in VAE-SNE [3]_. It keeps rows that are neighbours in
+        the data neighbours in the latent space and stops groups of similar rows
+        (the classes of a dataset) from crowding together at the centre of the
+        prior, which makes the codes much better features for a classifier
+        (digits, 2-D codes and a logistic regression: accuracy 0.87 instead of
+        0.78) for a small cost in ELBO (see the :ref:`User Guide <vae>`). 0 trains
+        a plain VAE on the ELBO alone. ``score`` and early stopping never include
+        the term.
+    perplexity : float, default=5.0
+        Effective number of neighbours of each row in the affinities of the
+        neighbour term (as in :class:`~sklearn.manifold.TSNE`), capped at a third
+        of the batch. Keep it below the number of rows a typical group has in a
+        batch of ``batch_size``.
     max_epochs : int, default=300
         Maximum number of passes over the data in ``fit``.
     batch_size : int, default=128
@@ -200,9 +241,11 @@ class VAETransformer(BaseTorchEstimator):
     net_ : skorch.NeuralNet
         The trained skorch net; ``net_.module_`` holds the encoder and decoder.
     history_ : skorch.History
-        One entry per epoch, e.g. ``history_[:, "train_loss"]`` and
-        ``history_[:, "valid_loss"]`` (negative ELBO per row, in the training's
-        standardised units).
+        One entry per epoch, e.g. ``history_[:, "train_loss"]`` (the training
+        loss: the negative ELBO with the KL term weighed by ``beta`` and its
+        warm-up, plus the neighbour term) and ``history_[:, "valid_loss"]`` (the
+        negative ELBO of the held-out rows), per row, in the training's
+        standardised units.
     mean_ : ndarray of shape (n_features,)
         Per-feature mean removed before the network (zeros for bernoulli).
     scale_ : ndarray of shape (n_features,)
@@ -225,6 +268,8 @@ class VAETransformer(BaseTorchEstimator):
     .. [1] D. P. Kingma and M. Welling, "Auto-Encoding Variational Bayes", ICLR 2014.
     .. [2] Y. Burda, R. Grosse and R. Salakhutdinov, "Importance Weighted
        Autoencoders", ICLR 2016.
+    .. [3] J. M. Graving and I. D. Couzin, "VAE-SNE: a deep generative model for
+       simultaneous dimensionality reduction and clustering", bioRxiv 2020.
 
     Examples
     --------
@@ -245,6 +290,8 @@ class VAETransformer(BaseTorchEstimator):
         "min_sigma": [Interval(Real, 0, None, closed="neither")],
         "beta": [Interval(Real, 0, None, closed="left")],
         "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
+        "neighbor_weight": [Interval(Real, 0, None, closed="left")],
+        "perplexity": [Interval(Real, 1, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -267,6 +314,8 @@ class VAETransformer(BaseTorchEstimator):
         min_sigma=0.01,
         beta=1.0,
         warmup_epochs=30,
+        neighbor_weight=20.0,
+        perplexity=5.0,
         max_epochs=300,
         batch_size=128,
         learning_rate=2e-3,
@@ -287,6 +336,8 @@ class VAETransformer(BaseTorchEstimator):
         self.min_sigma = min_sigma
         self.beta = beta
         self.warmup_epochs = warmup_epochs
+        self.neighbor_weight = neighbor_weight
+        self.perplexity = perplexity
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -313,7 +364,15 @@ class VAETransformer(BaseTorchEstimator):
             decoder = make_mlp(n_components, hidden[::-1], n_features, self.activation)
         else:
             decoder = reinitialised_copy(self.decoder)
-        return _VAEModule(encoder, decoder, n_features, self.likelihood, self.min_sigma)
+        return _VAEModule(
+            encoder,
+            decoder,
+            n_features,
+            self.likelihood,
+            self.min_sigma,
+            neighbor_weight=self.neighbor_weight,
+            perplexity=self.perplexity,
+        )
 
     def _net_options(self):
         # The held-out ELBO is not monotone while the KL weight warms up.

@@ -187,7 +187,8 @@ def test_bounds_bracket_the_exact_likelihood_of_a_tiny_model():
 
 
 def test_linear_vae_matches_factor_analysis():
-    """A linear Gaussian VAE with per-feature noise is factor analysis."""
+    """A linear Gaussian VAE with per-feature noise, trained on the ELBO alone
+    (no neighbour term), is factor analysis."""
     rng = np.random.default_rng(0)
     Z = rng.normal(size=(600, 2))
     X = Z @ rng.normal(size=(2, 5)) + rng.normal(size=(600, 5)) * [
@@ -201,6 +202,7 @@ def test_linear_vae_matches_factor_analysis():
     peer = FactorAnalysis(n_components=2, random_state=0).fit(X_train)
     vae = VAETransformer(
         hidden_layer_sizes=(),
+        neighbor_weight=0.0,
         learning_rate=3e-2,
         min_sigma=1e-3,
         max_epochs=1000,
@@ -433,6 +435,8 @@ def test_one_row_with_early_stopping_is_refused():
         ({"device": "tpu"}, "device"),
         ({"encoder": "mlp"}, "encoder"),
         ({"validation_fraction": 1.0}, "validation_fraction"),
+        ({"neighbor_weight": -1.0}, "neighbor_weight"),
+        ({"perplexity": 0.5}, "perplexity"),
     ],
 )
 def test_bad_parameters_are_refused(manifold, params, message):
