@@ -118,7 +118,8 @@ def neighbor_embedding_loss(x, z, perplexity, scale):
     self_mask = torch.eye(len(z), dtype=torch.bool, device=z.device)
     log_kernel = -torch.log1p(_squared_distances(z) / scale**2)
     log_kernel = log_kernel.masked_fill(self_mask, -math.inf)
-    log_q = log_kernel - torch.logsumexp(log_kernel.flatten(), 0)
-    positive = ~self_mask
-    log_p = joint[positive].clamp_min(torch.finfo(joint.dtype).tiny).log()
-    return (joint[positive] * (log_p - log_q[positive])).sum()
+    log_norm = torch.logsumexp(log_kernel.flatten(), 0)
+    # sum P log P - sum P log Q, with log Q = log kernel - log norm and P summing
+    # to one; the diagonal (P = 0, log kernel = -inf) contributes nothing.
+    cross = (joint * log_kernel.masked_fill(self_mask, 0.0)).sum()
+    return torch.special.xlogy(joint, joint).sum() - cross + log_norm
