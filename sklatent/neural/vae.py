@@ -139,7 +139,10 @@ class VAETransformer(BaseTorchEstimator):
     The encoder maps a row x to a Gaussian q(z|x) over ``n_components`` latent
     variables, the decoder maps a code z back to the parameters of p(x|z), and
     both are trained together (through skorch) to maximise the evidence lower
-    bound (ELBO) on log p(x), with a standard normal prior on z. ``transform``
+    bound (ELBO) on log p(x), with a standard normal prior on z; by default a
+    neighbour-embedding (t-SNE) term in the training loss also keeps neighbouring
+    rows together and groups of rows apart in the latent space
+    (``neighbor_weight``). ``transform``
     gives the posterior mean, ``inverse_transform`` the decoder mean, ``sample``
     new rows with their codes, and ``score`` the mean ELBO per row, so a
     ``GridSearchCV`` over ``n_components`` picks the latent size by held-out ELBO.
@@ -446,7 +449,7 @@ class VAETransformer(BaseTorchEstimator):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
-        """Fit the encoder and decoder by maximising the ELBO.
+        """Fit the encoder and decoder by maximising the ELBO (and the neighbour term).
 
         Parameters
         ----------
