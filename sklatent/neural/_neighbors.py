@@ -30,8 +30,15 @@ _LOG_PRECISION_BRACKET = 30.0
 
 
 def _squared_distances(z):
-    """Pairwise squared Euclidean distances; differentiable at coinciding codes."""
-    return (z.unsqueeze(1) - z.unsqueeze(0)).square().sum(-1)
+    """Pairwise squared Euclidean distances, |z_i|^2 + |z_j|^2 - 2 z_i.z_j.
+
+    Unlike ``torch.cdist`` (a square root), its gradient is finite where codes
+    coincide, and unlike differences of all pairs it needs no
+    (n_rows, n_rows, n_components) tensor, which matters for large batches.
+    """
+    sq_norms = z.square().sum(-1)
+    gram = z @ z.T
+    return (sq_norms.unsqueeze(1) + sq_norms.unsqueeze(0) - 2 * gram).clamp_min(0)
 
 
 def batch_affinities(x, perplexity):
