@@ -34,9 +34,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from torch import nn
 
 from sklatent import VAETransformer
-from sklatent.neural.vae import _VAEModule
-
-_LOG_2PI = math.log(2 * math.pi)
+from sklatent.neural.vae import _LOG_2PI, _VAEModule
 
 
 class _OtherPriorModule(_VAEModule):
@@ -49,6 +47,8 @@ class _OtherPriorModule(_VAEModule):
             n_features,
             module.likelihood,
             module.min_sigma,
+            neighbor_weight=module.neighbor_weight,
+            perplexity=module.perplexity,
         )
         self.prior = prior
         generator = torch.Generator().manual_seed(seed)
@@ -79,16 +79,10 @@ class _OtherPriorModule(_VAEModule):
         ).sum(-1)
         return torch.logsumexp(log_components + log_weights, -1)
 
-    def forward(self, x, generator=None):
-        mean, log_var = self.encode(x)
-        noise = torch.randn(
-            mean.shape, generator=generator, dtype=mean.dtype, device=mean.device
-        )
-        z = mean + noise * (0.5 * log_var).exp()
+    def kl_divergence(self, mean, log_var, noise, z):
+        # One-sample Monte Carlo estimate: log q(z|x) - log p(z) at the draw z.
         log_q = -(0.5 * (noise.square() + _LOG_2PI + log_var)).sum(-1)
-        kl = log_q - self.log_prior(z)
-        kl_weight = self.kl_weight if self.training else 1.0
-        return kl_weight * kl - self.log_likelihood(x, self.decoder(z))
+        return log_q - self.log_prior(z)
 
 
 class _OtherPriorVAE(VAETransformer):

@@ -103,16 +103,21 @@ class _VAEModule(nn.Module):
         decoded = self.decoder(z)
         return decoded if self.likelihood == "gaussian" else torch.sigmoid(decoded)
 
+    def kl_divergence(self, mean, log_var, noise, z):
+        """KL(q(z|x) || p(z)) per row; ``z = mean + noise * std`` is the draw."""
+        return gaussian_kl_to_standard_normal(mean, log_var)
+
     def forward(self, x, generator=None):
         mean, log_var = self.encode(x)
         noise = torch.randn(
             mean.shape, generator=generator, dtype=mean.dtype, device=mean.device
         )
         z = mean + noise * (0.5 * log_var).exp()
-        kl = gaussian_kl_to_standard_normal(mean, log_var)
+        kl = self.kl_divergence(mean, log_var, noise, z)
+        log_likelihood = self.log_likelihood(x, self.decoder(z))
         if not self.training:
-            return kl - self.log_likelihood(x, self.decoder(z))
-        loss = self.kl_weight * kl - self.log_likelihood(x, self.decoder(z))
+            return kl - log_likelihood
+        loss = self.kl_weight * kl - log_likelihood
         if self.neighbor_weight > 0 and len(x) >= MIN_ROWS:
             neighbors = neighbor_embedding_loss(
                 x, mean, self.perplexity, _NEIGHBOR_KERNEL_SCALE
