@@ -122,11 +122,12 @@ def neighbor_embedding_loss(x, z, perplexity, scale):
         A scalar, non-negative, differentiable in ``z``.
     """
     joint = batch_affinities(x, perplexity)
-    self_mask = torch.eye(len(z), dtype=torch.bool, device=z.device)
     log_kernel = -torch.log1p(_squared_distances(z) / scale**2)
-    log_kernel = log_kernel.masked_fill(self_mask, -math.inf)
-    log_norm = torch.logsumexp(log_kernel.flatten(), 0)
     # sum P log P - sum P log Q, with log Q = log kernel - log norm and P summing
-    # to one; the diagonal (P = 0, log kernel = -inf) contributes nothing.
-    cross = (joint * log_kernel.masked_fill(self_mask, 0.0)).sum()
+    # to one; the diagonal, where P is zero, adds nothing to the cross term.
+    cross = (joint * log_kernel).sum()
+    self_mask = torch.eye(len(z), dtype=torch.bool, device=z.device)
+    log_norm = torch.logsumexp(
+        log_kernel.masked_fill(self_mask, -math.inf).flatten(), 0
+    )
     return torch.special.xlogy(joint, joint).sum() - cross + log_norm
