@@ -1,9 +1,19 @@
 """sklatent: latent-variable generative models as scikit-learn estimators."""
 
+from ._discovery import all_estimators
+from ._show_versions import show_versions
 from .hmm import GaussianHMM
 from .neural import GANSampler, VAETransformer
 from .topic import LDATopics
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
-__all__ = ["GANSampler", "GaussianHMM", "LDATopics", "VAETransformer", "__version__"]
+__all__ = [
+    "GANSampler",
+    "GaussianHMM",
+    "LDATopics",
+    "VAETransformer",
+    "__version__",
+    "all_estimators",
+    "show_versions",
+]

@@ -3,19 +3,110 @@
 The latent contract (``transform``, ``inverse_transform``, ``sample``, ``score``) is
 written once here as :class:`LatentMixin`; each estimator implements the model-specific
 parts. The module also holds the input checks that more than one estimator needs
-(``n_samples`` of ``sample``, the width of a latent array, sequence boundaries) and the
-small convergence monitor that iterative fits report to.
+(integers, ``n_samples`` of ``sample``, the width of a latent array, sequence
+boundaries), the random-state helpers (:func:`derive_seed` seeds torch from a numpy
+random state) and the small convergence monitor that iterative fits report to.
 """
 
 import numbers
+from abc import ABCMeta, abstractmethod
 
 import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.utils import metadata_routing
+from sklearn.utils import check_random_state, metadata_routing
+from sklearn.utils._param_validation import Interval, InvalidParameterError
 from sklearn.utils.validation import check_array, check_is_fitted
 from tqdm.auto import tqdm
 
-__all__ = ["ConvergenceMonitor", "LatentMixin", "check_n_samples", "check_sequences"]
+__all__ = [
+    "ConvergenceMonitor",
+    "Integer",
+    "LatentMixin",
+    "check_integer",
+    "check_n_samples",
+    "check_sequences",
+    "derive_seed",
+]
+
+# Exclusive upper bound of the seeds that derive_seed draws (int32, as torch and
+# numpy's legacy seeding accept everywhere).
+_SEED_BOUND = 2**31 - 1
+
+
+class Integer(Interval):
+    """A scikit-learn ``Interval`` of integers that leaves bools out.
+
+    scikit-learn's ``Interval(Integral, ...)`` accepts ``True`` and ``False``, since
+    ``bool`` subclasses ``int``; a bool where a count belongs is a mistake, so this
+    constraint refuses it. Use it in ``_parameter_constraints`` and in
+    ``validate_params`` wherever an integer is expected.
+
+    Parameters
+    ----------
+    left : int or None
+        Smallest allowed value, or None for no lower bound.
+    right : int or None
+        Largest allowed value, or None for no upper bound.
+    closed : {"left", "right", "both", "neither"}, default="both"
+        Which ends are included.
+    """
+
+    def __init__(self, left, right, *, closed="both"):
+        super().__init__(numbers.Integral, left, right, closed=closed)
+
+    def is_satisfied_by(self, val):
+        return not isinstance(val, bool | np.bool_) and super().is_satisfied_by(val)
+
+
+def check_integer(value, name, *, min_value=None, max_value=None):
+    """Check that ``value`` is an integer (not a bool) within the given bounds.
+
+    The one integer check of sklatent, for arguments of methods that
+    ``validate_params`` cannot reach (those whose bounds depend on a fitted model).
+    It raises the same error as scikit-learn's parameter validation.
+
+    Parameters
+    ----------
+    value : object
+        The value given by the user.
+    name : str
+        Its name, for the error message.
+    min_value, max_value : int or None, default=None
+        Inclusive bounds; None for none.
+
+    Returns
+    -------
+    value : int
+        The same number, as a Python ``int``.
+
+    Raises
+    ------
+    sklearn.utils._param_validation.InvalidParameterError
+        A ``ValueError`` (and ``TypeError``) that names the argument, what it must
+        be and what it got.
+
+    Examples
+    --------
+    >>> from sklatent.base import check_integer
+    >>> check_integer(3, "n_steps", min_value=2)
+    3
+    >>> check_integer(True, "n_steps")
+    Traceback (most recent call last):
+      ...
+    sklearn.utils._param_validation.InvalidParameterError: The 'n_steps' ...
+    """
+    closed = {
+        (False, False): "both",
+        (False, True): "left",
+        (True, False): "right",
+        (True, True): "neither",
+    }[min_value is None, max_value is None]
+    constraint = Integer(min_value, max_value, closed=closed)
+    if not constraint.is_satisfied_by(value):
+        raise InvalidParameterError(
+            f"The {name!r} parameter must be {constraint}. Got {value!r} instead."
+        )
+    return int(value)
 
 
 def check_n_samples(n_samples):
@@ -36,19 +127,30 @@ def check_n_samples(n_samples):
     ValueError
         If ``n_samples`` is not an integer of at least 1.
     """
-    if isinstance(n_samples, bool | np.bool_) or not isinstance(
-        n_samples, numbers.Integral
-    ):
-        raise ValueError(
-            f"n_samples must be a positive integer, got {n_samples!r} of type "
-            f"{type(n_samples).__name__}."
-        )
-    if n_samples < 1:
-        raise ValueError(
-            f"n_samples must be at least 1, got {n_samples}; ask for one or more "
-            "samples."
-        )
-    return int(n_samples)
+    return check_integer(n_samples, "n_samples", min_value=1)
+
+
+def derive_seed(random_state):
+    """Draw an integer seed for another generator (torch's) from a random state.
+
+    Parameters
+    ----------
+    random_state : int, RandomState instance or None
+        The numpy random state, as scikit-learn's ``random_state`` parameters take.
+
+    Returns
+    -------
+    seed : int
+        A seed in ``[0, 2**31 - 1)``; the same for the same integer
+        ``random_state``, and advancing a ``RandomState`` instance by one draw.
+
+    Examples
+    --------
+    >>> from sklatent.base import derive_seed
+    >>> derive_seed(0) == derive_seed(0)
+    True
+    """
+    return int(check_random_state(random_state).randint(_SEED_BOUND))
 
 
 def check_sequences(n_samples, lengths=None, sequence_ids=None):
@@ -216,7 +318,7 @@ class ConvergenceMonitor:
             print(f"{self.desc}: {state} after {self.iter} iterations, {last:.6g}")
 
 
-class LatentMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
+class LatentMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, metaclass=ABCMeta):
     """The latent contract shared by every sklatent estimator.
 
     An estimator with this mixin learns how hidden variables Z generate the data X.
@@ -225,7 +327,11 @@ class LatentMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
     returns generated data together with the latent values behind them, and
     ``score`` is the mean of ``score_samples`` (higher is better).
 
-    Subclasses implement ``fit``, ``transform``, ``sample`` and, where the model has
+    The mixin owns :meth:`sample`: it checks ``n_samples`` and the fit, resolves the
+    random state (falling back to the estimator's own ``random_state``) and calls
+    the subclass's ``_sample(n_samples, random_state, **options)``, the way
+    imbalanced-learn's ``SamplerMixin.fit_resample`` calls ``_fit_resample``.
+    Subclasses implement ``fit``, ``transform``, ``_sample`` and, where the model has
     one, ``score_samples``. Output feature names are the lower-cased class name
     followed by the latent index (``gaussianhmm0``, ``gaussianhmm1``, ...), so
     ``set_output(transform="pandas")`` works.
@@ -251,6 +357,38 @@ class LatentMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
                 f"shape (n_samples, {width})."
             )
         return Z
+
+    def sample(self, n_samples=1, *, random_state=None, **options):
+        """Generate data from the fitted model, with the latent values behind it.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of samples to generate (rows, frames of one sequence, or
+            documents, depending on the model).
+        random_state : int, RandomState instance or None, default=None
+            Seed of the draws; None uses the estimator's ``random_state``, so a
+            model with a fixed ``random_state`` samples the same data each call.
+        **options : dict
+            Model-specific options of the draw (for instance the classes of a
+            conditional model); see the estimator's own documentation.
+
+        Returns
+        -------
+        X : array-like of shape (n_samples, n_features)
+            The generated data.
+        Z : ndarray of shape (n_samples, ...)
+            The latent values behind each sample (codes, states or topic mixtures).
+        """
+        check_is_fitted(self)
+        n_samples = check_n_samples(n_samples)
+        if random_state is None:
+            random_state = getattr(self, "random_state", None)
+        return self._sample(n_samples, check_random_state(random_state), **options)
+
+    @abstractmethod
+    def _sample(self, n_samples, random_state, **options):
+        """Draw ``n_samples`` samples with a ``RandomState``; returns ``(X, Z)``."""
 
     def score(self, X, y=None, sample_weight=None, **metadata):
         """Mean of :meth:`score_samples` over the rows of X (higher is better).

@@ -5,10 +5,10 @@ data), so they work for every sklatent estimator and for scikit-learn's own
 decompositions such as :class:`~sklearn.decomposition.PCA`.
 """
 
-import numbers
-
 import numpy as np
 from sklearn.utils.validation import check_array
+
+from .base import check_integer
 
 __all__ = ["interpolate", "traverse"]
 
@@ -92,12 +92,7 @@ n_features)
     (5, 4)
     """
     _check_encoder_decoder(estimator)
-    if isinstance(n_steps, bool) or not isinstance(n_steps, numbers.Integral):
-        raise TypeError(f"n_steps must be an integer, got {n_steps!r}.")
-    if n_steps < 2:
-        raise ValueError(
-            f"n_steps must be at least 2 (both ends are included), got {n_steps}."
-        )
+    n_steps = check_integer(n_steps, "n_steps", min_value=2)
     if method not in ("linear", "slerp"):
         raise ValueError(f"method must be 'linear' or 'slerp', got {method!r}.")
     single = np.ndim(X_from) == 1
@@ -162,12 +157,7 @@ def traverse(estimator, x, dim, values):
             f"{values.shape}."
         )
     z = np.asarray(estimator.transform(check_array(x[None], input_name="x")), float)[0]
-    if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
-        raise TypeError(f"dim must be an integer latent index, got {dim!r}.")
-    if not -len(z) <= dim < len(z):
-        raise ValueError(
-            f"dim must index one of the {len(z)} latent coordinates, got {dim}."
-        )
+    dim = check_integer(dim, "dim", min_value=-len(z), max_value=len(z) - 1)
     Z = np.repeat(z[None], len(values), axis=0)
     Z[:, dim] = values
     return np.asarray(estimator.inverse_transform(Z))

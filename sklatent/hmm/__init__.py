@@ -1,5 +1,11 @@
-"""Hidden Markov models: a shared EM machinery and its emission models."""
+"""Hidden Markov models: a shared EM machinery and its emission models.
 
+:class:`BaseHMM` is public so that new emission models build on it: a subclass
+implements the emission hooks (initialisation, log-density, M-step, sampling, number
+of free parameters) and inherits fitting, decoding, scoring and sampling.
+"""
+
+from ._base import BaseHMM
 from ._gaussian import GaussianHMM
 
-__all__ = ["GaussianHMM"]
+__all__ = ["BaseHMM", "GaussianHMM"]

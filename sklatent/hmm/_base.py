@@ -17,7 +17,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..base import ConvergenceMonitor, LatentMixin, check_n_samples, check_sequences
+from ..base import ConvergenceMonitor, LatentMixin, check_sequences
 from . import _kernels
 
 __all__ = ["BaseHMM"]
@@ -603,28 +603,9 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         )
         return self._sample_emissions(states, random_state), states
 
-    def sample(self, n_samples=1, *, random_state=None):
-        """Generate one sequence of frames and the hidden states behind it.
-
-        Parameters
-        ----------
-        n_samples : int, default=1
-            Number of frames of the sequence.
-        random_state : int, RandomState instance or None, default=None
-            Randomness of the draw; None uses the estimator's ``random_state``.
-
-        Returns
-        -------
-        X : ndarray of shape (n_samples, n_features)
-            The generated frames.
-        states : ndarray of int64 of shape (n_samples,)
-            The state of each frame.
-        """
-        check_is_fitted(self)
-        n_samples = check_n_samples(n_samples)
-        if random_state is None:
-            random_state = self.random_state
-        return self._sample_sequences([n_samples], check_random_state(random_state))
+    def _sample(self, n_samples, random_state):
+        """One sequence of ``n_samples`` frames and the hidden state of each."""
+        return self._sample_sequences([n_samples], random_state)
 
     def inverse_transform(self, Z):
         """Expected emission given state probabilities.

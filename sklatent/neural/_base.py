@@ -17,7 +17,6 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import PrintLog, ProgressBar
@@ -25,7 +24,7 @@ from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 from skorch.history import History
 
-from ..base import LatentMixin
+from ..base import LatentMixin, derive_seed
 from ._modules import ACTIVATIONS
 from ._training import (
     HeldOutEarlyStopping,
@@ -200,7 +199,7 @@ class BaseTorchEstimator(LatentMixin, BaseEstimator, metaclass=ABCMeta):
 
     def _draw_seed(self):
         """Draw the seed of a new fit from ``random_state``."""
-        self._seed = int(check_random_state(self.random_state).randint(_SEED_BOUND))
+        self._seed = derive_seed(self.random_state)
 
     def _stream_seed(self, purpose, index=0):
         """Seed of the random stream ``(purpose, index)`` of this fit."""

@@ -18,7 +18,7 @@ from sklearn.utils.validation import (
 )
 from torch import nn
 
-from ..base import check_n_samples
+from ..base import derive_seed
 from ..metrics import energy_distance
 from ._adversarial import AdversarialModule, AdversarialNet
 from ._base import BaseTorchEstimator
@@ -600,15 +600,11 @@ class GANSampler(BaseTorchEstimator):
             The noise behind each row: ``inverse_transform(Z)`` gives ``X`` back
             (with the same ``y``).
         """
-        check_is_fitted(self)
-        n_samples = check_n_samples(n_samples)
-        rng = check_random_state(
-            self.random_state if random_state is None else random_state
-        )
-        labels = self._labels_for(y, n_samples, rng)
-        generator = torch.Generator().manual_seed(
-            int(rng.randint(np.iinfo(np.int32).max))
-        )
+        return super().sample(n_samples, random_state=random_state, y=y)
+
+    def _sample(self, n_samples, random_state, y=None):
+        labels = self._labels_for(y, n_samples, random_state)
+        generator = torch.Generator().manual_seed(derive_seed(random_state))
         Z = torch.randn(
             (n_samples, self.n_components), generator=generator, dtype=torch.float64
         ).numpy()

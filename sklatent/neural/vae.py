@@ -7,13 +7,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from sklearn.base import _fit_context
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback
 from torch import nn
 
-from ..base import check_n_samples
+from ..base import check_n_samples, derive_seed
 from ._base import BaseTorchEstimator
 from ._modules import check_hidden_layer_sizes, make_mlp, reinitialised_copy
 from ._neighbors import MIN_ROWS, neighbor_embedding_loss
@@ -559,32 +557,11 @@ class VAETransformer(BaseTorchEstimator):
         X_std = self._map_rows(module.decoder_mean, Z)
         return X_std * self.scale_ + self.mean_
 
-    def sample(self, n_samples=1, *, random_state=None):
-        """Generate rows: z from the prior, then x from p(x|z).
-
-        Parameters
-        ----------
-        n_samples : int, default=1
-            Number of rows to generate.
-        random_state : int, RandomState instance or None, default=None
-            Seed of the draws; None uses the estimator's ``random_state``.
-
-        Returns
-        -------
-        X : ndarray of shape (n_samples, n_features)
-            Generated rows, in the units of the training data (0/1 for
-            bernoulli).
-        Z : ndarray of shape (n_samples, n_components)
-            The latent code behind each row.
-        """
-        check_is_fitted(self)
-        n_samples = check_n_samples(n_samples)
+    def _sample(self, n_samples, random_state):
+        """z from the prior, then x from p(x|z), in the training units."""
         module = self._float64_copy()
-        rng = check_random_state(
-            self.random_state if random_state is None else random_state
-        )
         generator = torch.Generator(device=self._device).manual_seed(
-            int(rng.randint(np.iinfo(np.int32).max))
+            derive_seed(random_state)
         )
         options = {"generator": generator, "dtype": torch.float64}
         with torch.no_grad():

@@ -1,6 +1,5 @@
 """LDATopics: latent Dirichlet allocation by batch and online variational Bayes."""
 
-import numbers
 from numbers import Integral, Real
 
 import numpy as np
@@ -17,7 +16,7 @@ from sklearn.utils.validation import (
 )
 from tqdm.auto import tqdm
 
-from ..base import LatentMixin, check_n_samples
+from ..base import LatentMixin, check_integer
 from ._inference import (
     csr_arrays,
     dirichlet_expectation,
@@ -741,10 +740,8 @@ class LDATopics(LatentMixin, BaseEstimator):
         if doc_length is None:
             weights = self._length_counts / self._length_counts.sum()
             return random_state.choice(self._length_values, size=n_samples, p=weights)
-        if isinstance(doc_length, numbers.Integral) and not isinstance(
-            doc_length, bool | np.bool_
-        ):
-            lengths = np.full(n_samples, doc_length)
+        if np.ndim(doc_length) == 0:
+            lengths = np.full(n_samples, check_integer(doc_length, "doc_length"))
         else:
             lengths = np.asarray(doc_length)
             if lengths.shape != (n_samples,) or not np.issubdtype(
@@ -786,11 +783,11 @@ class LDATopics(LatentMixin, BaseEstimator):
         doc_topic : ndarray of shape (n_samples, n_components)
             The topic mixture behind each document.
         """
-        check_is_fitted(self)
-        n_samples = check_n_samples(n_samples)
-        random_state = check_random_state(
-            self.random_state if random_state is None else random_state
+        return super().sample(
+            n_samples, random_state=random_state, doc_length=doc_length
         )
+
+    def _sample(self, n_samples, random_state, doc_length=None):
         lengths = self._document_lengths(n_samples, doc_length, random_state)
         doc_topic = draw_dirichlet(
             self._doc_topic_prior_vector(), n_samples, random_state
@@ -819,15 +816,7 @@ class LDATopics(LatentMixin, BaseEstimator):
         """
         check_is_fitted(self)
         n_features = self.components_.shape[1]
-        if (
-            isinstance(n_words, bool | np.bool_)
-            or not isinstance(n_words, numbers.Integral)
-            or not 1 <= n_words <= n_features
-        ):
-            raise ValueError(
-                f"n_words must be an integer between 1 and the number of words "
-                f"({n_features}), got {n_words!r}."
-            )
+        n_words = check_integer(n_words, "n_words", min_value=1, max_value=n_features)
         if feature_names is None:
             feature_names = getattr(
                 self, "feature_names_in_", [f"x{i}" for i in range(n_features)]

@@ -1,53 +1,25 @@
-"""Scores for generative models: how good are the samples, the topics, the fit.
-
-Samples
--------
-A model such as a GAN has no likelihood, so it is judged by comparing its samples
-with real data: two-sample statistics (:func:`energy_distance`, :func:`mmd`), a
-classifier two-sample test (:func:`c2st_score`), and, when the true modes are known,
-:func:`mode_coverage`. :func:`make_sample_scorer` turns a two-sample statistic into a
-scikit-learn scorer for any estimator with a ``sample`` method, so such models can be
-grid-searched.
-
-Topics
-------
-:func:`topic_coherence` scores each topic of a topic model by how often its top
-words occur in the same documents of a reference corpus (UMass, Mimno et al.,
-2011; NPMI, Bouma, 2009, as used by Lau et al., 2014); :func:`make_coherence_scorer`
-makes it a scorer for grid searches. :func:`matched_topic_cosine`
-compares learned topics with known ones after matching them.
-"""
+"""Two-sample statistics: how close generated rows are to real ones."""
 
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.optimize import linear_sum_assignment
 from sklearn.base import clone
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import pairwise_distances
 from sklearn.metrics.pairwise import rbf_kernel
 from sklearn.model_selection import StratifiedKFold, cross_val_score
-from sklearn.preprocessing import normalize
-from sklearn.utils import Bunch, check_random_state
+from sklearn.utils import Bunch
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
     StrOptions,
     validate_params,
 )
-from sklearn.utils.validation import check_array, check_non_negative
+from sklearn.utils.validation import check_array
 
-__all__ = [
-    "c2st_score",
-    "energy_distance",
-    "make_coherence_scorer",
-    "make_sample_scorer",
-    "matched_topic_cosine",
-    "mmd",
-    "mode_coverage",
-    "topic_coherence",
-]
+from ..base import derive_seed
+
+__all__ = ["c2st_score", "energy_distance", "mmd", "mode_coverage"]
 
 
 def _check_two_samples(X, Y):
@@ -287,7 +259,7 @@ def c2st_score(
             f"c2st_score needs at least cv={cv} rows in each sample, got "
             f"{X_real.shape[0]} real and {X_generated.shape[0]} generated rows."
         )
-    seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+    seed = derive_seed(random_state)
     if classifier is None:
         classifier = HistGradientBoostingClassifier(random_state=seed)
     X = np.vstack([X_real, X_generated])
@@ -387,260 +359,3 @@ def mode_coverage(X, centers, std, *, weights=None, n_std=3.0, min_fraction=0.2)
         reverse_kl=reverse_kl,
         mode_counts=counts,
     )
-
-
-def _split_pipeline(estimator):
-    """The steps before the final estimator (or None) and the final estimator."""
-    steps = getattr(estimator, "steps", None)
-    if steps is None:
-        return None, estimator
-    return (estimator[:-1] if len(steps) > 1 else None), estimator[-1]
-
-
-def make_sample_scorer(metric=energy_distance, *, n_samples=1000, random_state=0):
-    """Turn a two-sample statistic into a scorer for estimators with ``sample``.
-
-    The scorer draws ``n_samples`` rows from the fitted estimator (with a fixed
-    ``random_state``, so it is deterministic) and returns minus the statistic
-    between the held-out rows and the drawn ones: higher is better, as
-    :class:`~sklearn.model_selection.GridSearchCV` expects. For a
-    :class:`~sklearn.pipeline.Pipeline` the final step is sampled and its rows are
-    mapped back to the data space through the ``inverse_transform`` of the steps
-    before it.
-
-    Parameters
-    ----------
-    metric : callable, default=energy_distance
-        ``metric(X, Y) -> float``, lower meaning closer distributions, for example
-        :func:`energy_distance`, :func:`mmd` or :func:`c2st_score`.
-    n_samples : int, default=1000
-        Number of model samples compared with the data.
-    random_state : int, default=0
-        Seed of the model samples.
-
-    Returns
-    -------
-    scorer : callable
-        ``scorer(estimator, X, y=None) -> float``.
-
-    Examples
-    --------
-    >>> from sklatent import GANSampler
-    >>> from sklatent.datasets import make_gaussian_ring
-    >>> from sklatent.metrics import make_sample_scorer
-    >>> X, _, _ = make_gaussian_ring(200, random_state=0)
-    >>> scorer = make_sample_scorer(n_samples=200)
-    >>> gan = GANSampler(max_epochs=5, random_state=0).fit(X)
-    >>> bool(scorer(gan, X) <= 0)
-    True
-    """
-
-    def scorer(estimator, X, y=None):
-        before, final = _split_pipeline(estimator)
-        X_generated = final.sample(n_samples, random_state=random_state)[0]
-        if before is not None:
-            X_generated = before.inverse_transform(X_generated)
-        return -metric(X, X_generated)
-
-    return scorer
-
-
-def make_coherence_scorer(*, measure="npmi", top_n=10):
-    """A scorer that rates a topic model by the mean coherence of its topics.
-
-    The coherence is computed on the documents the scorer is given (in
-    cross-validation, the held-out fold), so that
-    :class:`~sklearn.model_selection.GridSearchCV` can choose the number of topics
-    by how interpretable they are rather than by perplexity alone. For a
-    :class:`~sklearn.pipeline.Pipeline` (a ``CountVectorizer`` before the topic
-    model, say) the documents are first transformed by the steps before the
-    final one.
-
-    Parameters
-    ----------
-    measure : {"umass", "npmi"}, default="npmi"
-        Coherence measure; see :func:`topic_coherence`.
-    top_n : int, default=10
-        Number of top words per topic.
-
-    Returns
-    -------
-    scorer : callable
-        ``scorer(estimator, X, y=None) -> float``, the mean coherence over topics.
-
-    Examples
-    --------
-    >>> from sklatent import LDATopics
-    >>> from sklatent.datasets import make_lda_corpus
-    >>> from sklatent.metrics import make_coherence_scorer
-    >>> X, _, _ = make_lda_corpus(200, n_features=50, n_components=3, random_state=0)
-    >>> lda = LDATopics(n_components=3, random_state=0).fit(X)
-    >>> scorer = make_coherence_scorer(top_n=5)
-    >>> -1 <= scorer(lda, X) <= 1
-    True
-    """
-
-    def scorer(estimator, X, y=None):
-        before, final = _split_pipeline(estimator)
-        if before is not None:
-            X = before.transform(X)
-        return float(np.mean(topic_coherence(final, X, measure=measure, top_n=top_n)))
-
-    return scorer
-
-
-def _topic_word_matrix(model_or_topic_word):
-    """The topic-word weights of a fitted topic model or of an array."""
-    weights = getattr(model_or_topic_word, "components_", model_or_topic_word)
-    weights = check_array(weights, dtype=np.float64, input_name="topic_word")
-    check_non_negative(weights, "topic_coherence (topic-word weights)")
-    return weights
-
-
-@validate_params(
-    {
-        "model_or_topic_word": "no_validation",
-        "X": ["array-like", "sparse matrix"],
-        "measure": [StrOptions({"umass", "npmi"})],
-        "top_n": [Interval(Integral, 2, None, closed="left")],
-    },
-    prefer_skip_nested_validation=True,
-)
-def topic_coherence(model_or_topic_word, X, measure="umass", top_n=10):
-    """Coherence of each topic's top words in a reference corpus.
-
-    The ``top_n`` most probable words of each topic are paired, and each pair
-    scored by how its words co-occur in the documents of ``X`` (a word occurs in a
-    document when its count is positive); a topic's coherence is the mean over its
-    pairs. Higher is more coherent.
-
-    - ``"umass"`` (Mimno et al., 2011): for the words ``w_i`` ranked above
-      ``w_j``, ``log((D(w_i, w_j) + 1) / D(w_i))``, where ``D`` counts the
-      documents that contain the words. At most 0.
-    - ``"npmi"`` (normalised pointwise mutual information, Bouma, 2009):
-      ``log(P(w_i, w_j) / (P(w_i) P(w_j))) / -log P(w_i, w_j)`` with document
-      frequencies as probabilities; -1 for words that never co-occur, 1 for words
-      that always do. Between -1 and 1.
-
-    Parameters
-    ----------
-    model_or_topic_word : estimator or array-like of shape (n_topics, n_features)
-        A fitted topic model with ``components_`` (for example
-        :class:`~sklatent.LDATopics` or scikit-learn's
-        ``LatentDirichletAllocation``), or non-negative topic-word weights.
-    X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        Reference corpus of word counts, usually the training documents.
-    measure : {"umass", "npmi"}, default="umass"
-        The pair score.
-    top_n : int, default=10
-        Number of top words per topic (at least 2, at most ``n_features``).
-
-    Returns
-    -------
-    coherence : ndarray of shape (n_topics,)
-        Coherence of each topic; ``coherence.mean()`` scores the model.
-
-    Raises
-    ------
-    ValueError
-        If ``X`` and the topics have different vocabularies, ``top_n`` exceeds
-        the vocabulary, a top word occurs in no document of ``X`` (UMass), or
-        ``X`` has negative counts.
-
-    Examples
-    --------
-    >>> from sklatent.datasets import make_lda_corpus
-    >>> from sklatent.metrics import topic_coherence
-    >>> X, topic_word, _ = make_lda_corpus(
-    ...     n_samples=300, n_features=40, n_components=3, random_state=0
-    ... )
-    >>> topic_coherence(topic_word, X, measure="npmi", top_n=5).shape
-    (3,)
-    """
-    topic_word = _topic_word_matrix(model_or_topic_word)
-    X = check_array(X, accept_sparse="csr", dtype=np.float64, input_name="X")
-    check_non_negative(X, "topic_coherence (X)")
-    n_features = topic_word.shape[1]
-    if X.shape[1] != n_features:
-        raise ValueError(
-            f"X has {X.shape[1]} words (columns) but the topics have {n_features}; "
-            "pass counts over the topics' vocabulary."
-        )
-    if top_n > n_features:
-        raise ValueError(
-            f"top_n={top_n} exceeds the number of words ({n_features}); pass a "
-            "smaller top_n."
-        )
-    top = np.argsort(-topic_word, axis=1, kind="stable")[:, :top_n]
-    words = np.unique(top)
-    occurs = sp.csc_matrix(X)[:, words] > 0
-    occurs = occurs.astype(np.float64)
-    # Document counts of every pair of the top words, on the compact vocabulary.
-    together = (occurs.T @ occurs).toarray()
-    alone = np.diag(together)
-    position = np.searchsorted(words, top)
-    first, second = np.triu_indices(top_n, k=1)
-    rows, cols = position[:, first], position[:, second]
-    if measure == "umass":
-        if np.any(alone[rows] == 0):
-            missing = words[alone == 0]
-            raise ValueError(
-                f"UMass coherence needs every top word in at least one document of "
-                f"X, but words {missing.tolist()} occur in none; use the training "
-                "documents as X or measure='npmi'."
-            )
-        pair_scores = np.log((together[rows, cols] + 1.0) / alone[rows])
-    else:
-        n_docs = X.shape[0]
-        joint = together[rows, cols] / n_docs
-        marginal = (alone[rows] / n_docs) * (alone[cols] / n_docs)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            pair_scores = np.log(joint / marginal) / -np.log(joint)
-        pair_scores[joint == 0] = -1.0
-        pair_scores[joint == 1] = 1.0
-    return pair_scores.mean(axis=1)
-
-
-def matched_topic_cosine(model_or_topic_word, true_topic_word):
-    """Cosine similarity of each true topic to the fitted topic matched to it.
-
-    Fitted and true topics are paired one to one so that the total cosine
-    similarity of the pairs is largest (the Hungarian algorithm); topics are
-    compared as word-weight vectors.
-
-    Parameters
-    ----------
-    model_or_topic_word : estimator or array-like of shape (n_topics, n_features)
-        A fitted topic model with ``components_``, or non-negative topic-word
-        weights.
-    true_topic_word : array-like of shape (n_true_topics, n_features)
-        The known topics, for example from
-        :func:`sklatent.datasets.make_lda_corpus`.
-
-    Returns
-    -------
-    cosine : ndarray of shape (min(n_topics, n_true_topics),)
-        Cosine of each matched pair, in the order of the true topics; ``min()``
-        says whether every topic was recovered.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklatent.metrics import matched_topic_cosine
-    >>> true = np.eye(3)
-    >>> matched_topic_cosine(true[[2, 0, 1]], true).tolist()
-    [1.0, 1.0, 1.0]
-    """
-    topic_word = normalize(_topic_word_matrix(model_or_topic_word))
-    true_topic_word = check_array(
-        true_topic_word, dtype=np.float64, input_name="true_topic_word"
-    )
-    if true_topic_word.shape[1] != topic_word.shape[1]:
-        raise ValueError(
-            f"The fitted topics have {topic_word.shape[1]} words but the true "
-            f"topics {true_topic_word.shape[1]}; compare topics over one vocabulary."
-        )
-    similarity = topic_word @ normalize(true_topic_word).T
-    rows, cols = linear_sum_assignment(-similarity)
-    order = np.argsort(cols)
-    return similarity[rows[order], cols[order]]

@@ -1,0 +1,34 @@
+"""Scores for generative models: how good are the samples, the topics, the fit.
+
+Samples
+-------
+A model such as a GAN has no likelihood, so it is judged by comparing its samples
+with real data: two-sample statistics (:func:`energy_distance`, :func:`mmd`), a
+classifier two-sample test (:func:`c2st_score`), and, when the true modes are known,
+:func:`mode_coverage`. :func:`make_sample_scorer` turns a two-sample statistic into a
+scikit-learn scorer for any estimator with a ``sample`` method, so such models can be
+grid-searched.
+
+Topics
+------
+:func:`topic_coherence` scores each topic of a topic model by how often its top
+words occur in the same documents of a reference corpus (UMass, Mimno et al.,
+2011; NPMI, Bouma, 2009, as used by Lau et al., 2014); :func:`make_coherence_scorer`
+makes it a scorer for grid searches. :func:`matched_topic_cosine`
+compares learned topics with known ones after matching them.
+"""
+
+from ._samples import c2st_score, energy_distance, mmd, mode_coverage
+from ._scorers import make_coherence_scorer, make_sample_scorer
+from ._topics import matched_topic_cosine, topic_coherence
+
+__all__ = [
+    "c2st_score",
+    "energy_distance",
+    "make_coherence_scorer",
+    "make_sample_scorer",
+    "matched_topic_cosine",
+    "mmd",
+    "mode_coverage",
+    "topic_coherence",
+]

@@ -1,0 +1,108 @@
+"""scikit-learn scorers built on the sample and topic metrics."""
+
+import numpy as np
+
+from ._samples import energy_distance
+from ._topics import topic_coherence
+
+__all__ = ["make_coherence_scorer", "make_sample_scorer"]
+
+
+def _split_pipeline(estimator):
+    """The steps before the final estimator (or None) and the final estimator."""
+    steps = getattr(estimator, "steps", None)
+    if steps is None:
+        return None, estimator
+    return (estimator[:-1] if len(steps) > 1 else None), estimator[-1]
+
+
+def make_sample_scorer(metric=energy_distance, *, n_samples=1000, random_state=0):
+    """Turn a two-sample statistic into a scorer for estimators with ``sample``.
+
+    The scorer draws ``n_samples`` rows from the fitted estimator (with a fixed
+    ``random_state``, so it is deterministic) and returns minus the statistic
+    between the held-out rows and the drawn ones: higher is better, as
+    :class:`~sklearn.model_selection.GridSearchCV` expects. For a
+    :class:`~sklearn.pipeline.Pipeline` the final step is sampled and its rows are
+    mapped back to the data space through the ``inverse_transform`` of the steps
+    before it.
+
+    Parameters
+    ----------
+    metric : callable, default=energy_distance
+        ``metric(X, Y) -> float``, lower meaning closer distributions, for example
+        :func:`energy_distance`, :func:`mmd` or :func:`c2st_score`.
+    n_samples : int, default=1000
+        Number of model samples compared with the data.
+    random_state : int, default=0
+        Seed of the model samples.
+
+    Returns
+    -------
+    scorer : callable
+        ``scorer(estimator, X, y=None) -> float``.
+
+    Examples
+    --------
+    >>> from sklatent import GANSampler
+    >>> from sklatent.datasets import make_gaussian_ring
+    >>> from sklatent.metrics import make_sample_scorer
+    >>> X, _, _ = make_gaussian_ring(200, random_state=0)
+    >>> scorer = make_sample_scorer(n_samples=200)
+    >>> gan = GANSampler(max_epochs=5, random_state=0).fit(X)
+    >>> bool(scorer(gan, X) <= 0)
+    True
+    """
+
+    def scorer(estimator, X, y=None):
+        before, final = _split_pipeline(estimator)
+        X_generated = final.sample(n_samples, random_state=random_state)[0]
+        if before is not None:
+            X_generated = before.inverse_transform(X_generated)
+        return -metric(X, X_generated)
+
+    return scorer
+
+
+def make_coherence_scorer(*, measure="npmi", top_n=10):
+    """A scorer that rates a topic model by the mean coherence of its topics.
+
+    The coherence is computed on the documents the scorer is given (in
+    cross-validation, the held-out fold), so that
+    :class:`~sklearn.model_selection.GridSearchCV` can choose the number of topics
+    by how interpretable they are rather than by perplexity alone. For a
+    :class:`~sklearn.pipeline.Pipeline` (a ``CountVectorizer`` before the topic
+    model, say) the documents are first transformed by the steps before the
+    final one.
+
+    Parameters
+    ----------
+    measure : {"umass", "npmi"}, default="npmi"
+        Coherence measure; see :func:`topic_coherence`.
+    top_n : int, default=10
+        Number of top words per topic.
+
+    Returns
+    -------
+    scorer : callable
+        ``scorer(estimator, X, y=None) -> float``, the mean coherence over topics.
+
+    Examples
+    --------
+    >>> from sklatent import LDATopics
+    >>> from sklatent.datasets import make_lda_corpus
+    >>> from sklatent.metrics import make_coherence_scorer
+    >>> X, _, _ = make_lda_corpus(200, n_features=50, n_components=3, random_state=0)
+    >>> lda = LDATopics(n_components=3, random_state=0).fit(X)
+    >>> scorer = make_coherence_scorer(top_n=5)
+    >>> -1 <= scorer(lda, X) <= 1
+    True
+    """
+
+    def scorer(estimator, X, y=None):
+        before, final = _split_pipeline(estimator)
+        if before is not None:
+            X = before.transform(X)
+        return float(np.mean(topic_coherence(final, X, measure=measure, top_n=top_n)))
+
+    return scorer
