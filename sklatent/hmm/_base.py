@@ -2,31 +2,104 @@
 
 :class:`BaseHMM` owns the EM (Baum-Welch) loop with random restarts, sequence
 handling, decoding, posteriors, scores, sampling and information criteria. An emission
-model (Gaussian today; categorical, Poisson or Gaussian-mixture later) subclasses it
-and implements a few small hooks: how to initialise its parameters, their emission
-log-density, their M-step, how to sample from them and how many free scalars they
-hold.
+model (Gaussian, categorical, Poisson, Gaussian mixture) subclasses it and implements
+a few small hooks, listed in the docstring of :class:`BaseHMM`: how to check and
+initialise its parameters, their emission log-density, the sufficient statistics and
+M-step of its parameters, how to sample from them and how many free scalars they hold.
 """
 
 import numbers
 from abc import ABCMeta, abstractmethod
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import NamedTuple
 
 import numpy as np
+from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..base import ConvergenceMonitor, LatentMixin, check_sequences
+from ..base import ConvergenceMonitor, Integer, LatentMixin, check_sequences
 from . import _kernels
 
 __all__ = ["BaseHMM"]
+
+
+# Sequences are processed in chunks of about this many frames: each chunk runs the
+# kernels on its own (in a thread of its own with n_jobs) and the chunks' results are
+# added in a fixed order, so that results never depend on n_jobs, and no array of
+# (n_frames, n_states) outlives one chunk during fit.
+_CHUNK_FRAMES = 8192
+
+
+class _Chunk(NamedTuple):
+    """Whole sequences processed together: their rows and their own offsets."""
+
+    rows: slice
+    offsets: np.ndarray
 
 
 def _sequence_offsets(n_samples, lengths, sequence_ids):
     """Start row of each sequence followed by ``n_samples`` (see ``_kernels``)."""
     lengths = check_sequences(n_samples, lengths=lengths, sequence_ids=sequence_ids)
     return np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+
+
+def _chunks(offsets):
+    """Split the sequences into chunks of whole sequences of about _CHUNK_FRAMES.
+
+    A chunk gathers the sequences that start in one window of ``_CHUNK_FRAMES``
+    rows, so the split depends on the data alone.
+    """
+    window = offsets[:-1] // _CHUNK_FRAMES
+    first = np.concatenate([[0], np.flatnonzero(np.diff(window)) + 1, [len(window)]])
+    return [
+        _Chunk(slice(offsets[a], offsets[b]), offsets[a : b + 1] - offsets[a])
+        for a, b in zip(first[:-1], first[1:])
+    ]
+
+
+@contextmanager
+def _chunk_mapper(n_jobs, n_chunks):
+    """A ``map(function, chunks)`` over threads that keeps the order of the chunks.
+
+    The kernels release the GIL, so threads run them in parallel; one thread (or
+    one chunk) maps in the calling thread.
+    """
+    n_workers = min(effective_n_jobs(n_jobs), n_chunks)
+    if n_workers <= 1:
+        yield lambda function, chunks: [function(chunk) for chunk in chunks]
+        return
+    with ThreadPoolExecutor(n_workers) as pool:
+        yield lambda function, chunks: list(pool.map(function, chunks))
+
+
+def _add_statistics(total, statistics):
+    """Add the sufficient statistics of one chunk to those of the chunks before."""
+    return {name: total[name] + value for name, value in statistics.items()}
+
+
+def describe_rows(mask):
+    """Name the rows where ``mask`` is true, for an error message.
+
+    Parameters
+    ----------
+    mask : ndarray of bool of shape (n_samples,)
+        Which rows are wrong.
+
+    Returns
+    -------
+    description : str
+        Such as ``"rows [3, 17]"`` or ``"rows [3, 17, 20, 41, 52, ...] (120 rows in
+        all)"``.
+    """
+    rows = np.flatnonzero(mask)
+    shown = ", ".join(str(row) for row in rows[:5])
+    if rows.size <= 5:
+        return f"rows [{shown}]"
+    return f"rows [{shown}, ...] ({rows.size} rows in all)"
 
 
 def broadcast_parameter(value, shape, name):
@@ -105,12 +178,69 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
 
     Rows of ``X`` are time steps (frames). Sequence boundaries are given as
     ``lengths`` or ``sequence_ids`` (see :func:`sklatent.base.check_sequences`);
-    without them ``X`` is one sequence. Subclasses define the emission model through
-    the hooks ``_check_emission_parameters``, ``_initialize_emissions``,
-    ``_emission_log_prob``, ``_emission_m_step``, ``_sample_emissions``,
-    ``_expected_emissions`` and ``_n_emission_parameters``, and name their fitted
-    emission attributes in ``_emission_attributes`` and their ``params`` letters in
-    ``_emission_letters``.
+    without them ``X`` is one sequence. The base owns everything but the emission:
+    input validation, the EM loop with restarts, the start and transition updates,
+    the forward-backward and Viterbi kernels, decoding, scores, information
+    criteria, sampling of the state paths and the threads of ``n_jobs``.
+
+    **Writing an emission model.** A subclass passes the base's constructor
+    parameters through its own ``__init__`` (``n_jobs`` included), extends
+    ``_parameter_constraints`` and sets these class attributes:
+
+    ``_emission_letters``
+        The ``params`` / ``init_params`` letters of its parameters (``"mc"``).
+    ``_emission_attributes``
+        The fitted attributes named by those letters, in the same order
+        (``("means_", "covariances_")``); each has a constructor parameter
+        ``<name>_init`` (without the underscore) for given starting values.
+    ``_x_dtype``
+        The dtype that ``validate_data`` converts ``X`` to (float64 by default).
+
+    and implements these hooks (all called with validated data):
+
+    ``_check_emission_parameters(n_features)``
+        Validate the emission constructor parameters (priors, ``*_init``) for data
+        of this width; raise ``ValueError`` naming the parameter.
+    ``_check_X_values(X)``
+        Validate the values of ``X`` (after ``validate_data``, which already
+        refuses NaN and infinity), in ``fit`` and in every inference method; the
+        base accepts any finite value. Raise a ``ValueError`` that names the
+        offending rows with :func:`describe_rows`.
+    ``_initialize_emissions(X, random_state, previous, restart)``
+        Set the emission attributes to their starting values: the ``*_init``
+        value when given, else (letter in ``init_params``) from the data, else
+        ``previous[name]`` (the fit before). ``restart`` counts the restarts from
+        0. Draw from ``random_state`` the same way whatever is given.
+    ``_emission_log_prob(X)``
+        Log-density of each frame of ``X`` (a chunk of whole sequences) under each
+        state, shape (n_frames, n_states); ``-inf`` where a frame is impossible.
+    ``_emission_statistics(X, posteriors)``
+        Sufficient statistics of the emission M-step on one chunk of frames, given
+        their state posteriors (n_frames, n_states): a dict of arrays that add up
+        across chunks (``{"occupancy": ..., "sums": ...}``). Compute only what the
+        letters in ``params`` need.
+    ``_emission_m_step(statistics)``
+        Update the emission attributes whose letters are in ``params`` from the
+        statistics summed over all chunks. A state without frames (occupancy
+        below a tiny threshold) keeps its previous values instead of a 0/0.
+    ``_sample_emissions(states, random_state)``
+        Draw one frame from the emission law of each given state.
+    ``_inverse_transform(Z)``
+        What ``inverse_transform`` returns for state probabilities ``Z``
+        (n_samples, n_states): the emission they imply (``Z @ means_`` for
+        Gaussians).
+    ``_n_emission_parameters()``
+        Number of free scalars of the emission model (for AIC and BIC).
+
+    **How the E-step feeds the M-step.** The sequences are cut into chunks of
+    whole sequences (about 8,192 frames each, fixed by the data alone). For each
+    chunk the base computes the emission log-probabilities, runs the scaled
+    forward and backward passes, and hands the chunk's posteriors to
+    ``_emission_statistics``; the posteriors are then dropped, so the full
+    (n_frames, n_states) posterior matrix of the data never exists during fit
+    (only that of the longest sequence's chunk). Chunks run in parallel threads
+    with ``n_jobs``, and their statistics, transition counts and log-likelihoods
+    are added in chunk order, so the fit is bit-identical for every ``n_jobs``.
 
     The parameters are documented on the concrete classes, such as
     :class:`~sklatent.hmm.GaussianHMM`.
@@ -118,6 +248,7 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
 
     _emission_letters = ""
     _emission_attributes = ()
+    _x_dtype = np.float64
 
     _parameter_constraints = {
         "n_components": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -131,6 +262,7 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         "params": [str],
         "startprob_init": ["array-like", None],
         "transmat_init": ["array-like", None],
+        "n_jobs": [Integer(None, None, closed="neither"), None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -149,6 +281,7 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         params="st",
         startprob_init=None,
         transmat_init=None,
+        n_jobs=None,
         random_state=None,
         verbose=0,
     ):
@@ -163,39 +296,42 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         self.params = params
         self.startprob_init = startprob_init
         self.transmat_init = transmat_init
+        self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
 
-    # Hooks of the emission model.
+    # Hooks of the emission model (see the class docstring).
 
     @abstractmethod
     def _check_emission_parameters(self, n_features):
         """Validate the emission constructor parameters for data of this width."""
 
+    def _check_X_values(self, X):
+        """Validate the values of X; any finite value is a valid frame here."""
+
     @abstractmethod
     def _initialize_emissions(self, X, random_state, previous, restart):
-        """Set the emission attributes to their starting values.
-
-        ``previous`` maps attribute names to fitted values of an earlier fit, for
-        the parameters that ``init_params`` leaves out; ``restart`` counts the
-        restarts from 0.
-        """
+        """Set the emission attributes to their starting values."""
 
     @abstractmethod
     def _emission_log_prob(self, X):
         """Log-density of each frame under each state, shape (n_frames, n_states)."""
 
     @abstractmethod
-    def _emission_m_step(self, X, posteriors):
-        """Update the emission attributes named in ``params`` from the posteriors."""
+    def _emission_statistics(self, X, posteriors):
+        """Sufficient statistics of one chunk of frames, a dict of summable arrays."""
+
+    @abstractmethod
+    def _emission_m_step(self, statistics):
+        """Update the emission attributes named in ``params`` from the statistics."""
 
     @abstractmethod
     def _sample_emissions(self, states, random_state):
         """Draw one frame from the emission law of each given state."""
 
     @abstractmethod
-    def _expected_emissions(self):
-        """Mean emission of each state, shape (n_states, n_features)."""
+    def _inverse_transform(self, Z):
+        """The emission implied by state probabilities Z, one row per row of Z."""
 
     @abstractmethod
     def _n_emission_parameters(self):
@@ -283,36 +419,53 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         else:
             self.transmat_ = previous["transmat_"]
 
-    def _e_step(self, X, offsets):
-        emission, filtered, scale, frame_log_norm = _kernels.forward(
-            self._emission_log_prob(X), self.startprob_, self.transmat_, offsets
-        )
+    def _chunk_e_step(self, X, chunk):
+        """Log-likelihood and M-step statistics of one chunk of sequences."""
+        emission, filtered, scale, frame_log_norm = self._forward(X, chunk)
         posteriors, transition_counts = _kernels.backward(
-            emission, filtered, scale, self.transmat_, offsets, "t" in self.params
+            emission, filtered, scale, self.transmat_, chunk.offsets, "t" in self.params
         )
-        return frame_log_norm.sum(), posteriors, transition_counts
+        return {
+            "log_prob": frame_log_norm.sum(),
+            "start_counts": posteriors[chunk.offsets[:-1]].sum(axis=0),
+            "transition_counts": transition_counts,
+            "emission": self._emission_statistics(X[chunk.rows], posteriors),
+        }
 
-    def _m_step(self, X, offsets, posteriors, transition_counts):
+    def _e_step(self, X, chunks, map_chunks):
+        """Total log-likelihood and statistics, added over the chunks in order."""
+        results = map_chunks(lambda chunk: self._chunk_e_step(X, chunk), chunks)
+        total = results[0]
+        for result in results[1:]:
+            emission = _add_statistics(total["emission"], result.pop("emission"))
+            total = {**_add_statistics(total, result), "emission": emission}
+        return total
+
+    def _m_step(self, statistics):
         n_states = self.n_components
         if "s" in self.params:
             prior = broadcast_parameter(
                 self.startprob_prior, (n_states,), "startprob_prior"
             )
-            start_counts = posteriors[offsets[:-1]].sum(axis=0)
-            self.startprob_ = _dirichlet_map(prior, start_counts, self.startprob_)
+            self.startprob_ = _dirichlet_map(
+                prior, statistics["start_counts"], self.startprob_
+            )
         if "t" in self.params:
             prior = broadcast_parameter(
                 self.transmat_prior, (n_states, n_states), "transmat_prior"
             )
-            self.transmat_ = _dirichlet_map(prior, transition_counts, self.transmat_)
-        self._emission_m_step(X, posteriors)
+            self.transmat_ = _dirichlet_map(
+                prior, statistics["transition_counts"], self.transmat_
+            )
+        self._emission_m_step(statistics["emission"])
 
     def _get_parameters(self):
         names = ("startprob_", "transmat_", *self._emission_attributes)
         return {name: getattr(self, name) for name in names}
 
-    def _log_likelihood(self, X, offsets):
-        return self._forward(X, offsets)[3].sum()
+    def _log_likelihood(self, X, chunks, map_chunks):
+        sums = map_chunks(lambda chunk: self._forward(X, chunk)[3].sum(), chunks)
+        return sum(sums[1:], start=sums[0])
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, *, lengths=None, sequence_ids=None):
@@ -342,29 +495,32 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         self : object
             The fitted estimator.
         """
-        X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
+        X = self._validate_X(X, reset=True)
         offsets = _sequence_offsets(X.shape[0], lengths, sequence_ids)
         self._check_parameters(*X.shape)
         previous = self._previous_values()
         random_state = check_random_state(self.random_state)
+        chunks = _chunks(offsets)
         best_log_prob, best = -np.inf, None
-        for init in range(self.n_init):
-            self._initialize(X, offsets, random_state, previous, init)
-            monitor = ConvergenceMonitor(
-                self.tol,
-                self.n_iter,
-                verbose=self.verbose,
-                desc=f"{type(self).__name__} init {init + 1}/{self.n_init}",
-            )
-            while not monitor.done:
-                log_prob, posteriors, transition_counts = self._e_step(X, offsets)
-                self._m_step(X, offsets, posteriors, transition_counts)
-                monitor.report(log_prob)
-            monitor.close()
-            if self.n_init > 1:
-                log_prob = self._log_likelihood(X, offsets)
-            if best is None or log_prob > best_log_prob:
-                best_log_prob, best = log_prob, (self._get_parameters(), monitor)
+        with _chunk_mapper(self.n_jobs, len(chunks)) as map_chunks:
+            for init in range(self.n_init):
+                self._initialize(X, offsets, random_state, previous, init)
+                monitor = ConvergenceMonitor(
+                    self.tol,
+                    self.n_iter,
+                    verbose=self.verbose,
+                    desc=f"{type(self).__name__} init {init + 1}/{self.n_init}",
+                )
+                while not monitor.done:
+                    statistics = self._e_step(X, chunks, map_chunks)
+                    self._m_step(statistics)
+                    monitor.report(statistics["log_prob"])
+                monitor.close()
+                log_prob = statistics["log_prob"]
+                if self.n_init > 1:
+                    log_prob = self._log_likelihood(X, chunks, map_chunks)
+                if best is None or log_prob > best_log_prob:
+                    best_log_prob, best = log_prob, (self._get_parameters(), monitor)
         parameters, self.monitor_ = best
         for name, value in parameters.items():
             setattr(self, name, value)
@@ -397,14 +553,52 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
 
     # Inference.
 
-    def _validate_frames(self, X, lengths, sequence_ids):
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
-        return X, _sequence_offsets(X.shape[0], lengths, sequence_ids)
+    def _validate_X(self, X, reset):
+        """``validate_data`` with the model's dtype, then the model's value checks."""
+        X = validate_data(
+            self,
+            X,
+            dtype=self._x_dtype,
+            ensure_min_samples=2 if reset else 1,
+            reset=reset,
+        )
+        self._check_X_values(X)
+        return X
 
-    def _forward(self, X, offsets):
+    def _forward(self, X, chunk):
+        """Scaled forward pass over one chunk (see ``_kernels.forward``)."""
         return _kernels.forward(
-            self._emission_log_prob(X), self.startprob_, self.transmat_, offsets
+            self._emission_log_prob(X[chunk.rows]),
+            self.startprob_,
+            self.transmat_,
+            chunk.offsets,
+        )
+
+    def _infer(self, X, lengths, sequence_ids, infer_chunk):
+        """Validate X, run ``infer_chunk(X, chunk)`` on every chunk, join the rows."""
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        chunks = _chunks(_sequence_offsets(X.shape[0], lengths, sequence_ids))
+        with _chunk_mapper(self.n_jobs, len(chunks)) as map_chunks:
+            parts = map_chunks(lambda chunk: infer_chunk(X, chunk), chunks)
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+    def _posteriors(self, X, chunk):
+        emission, filtered, scale, _ = self._forward(X, chunk)
+        posteriors, _ = _kernels.backward(
+            emission, filtered, scale, self.transmat_, chunk.offsets, False
+        )
+        return posteriors
+
+    def _viterbi(self, X, chunk):
+        with np.errstate(divide="ignore"):
+            log_startprob = np.log(self.startprob_)
+            log_transmat = np.log(self.transmat_)
+        return _kernels.viterbi(
+            self._emission_log_prob(X[chunk.rows]),
+            log_startprob,
+            log_transmat,
+            chunk.offsets,
         )
 
     @_with_sequence_parameters
@@ -425,12 +619,7 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         posteriors : ndarray of shape (n_samples, n_components)
             Rows sum to one.
         """
-        X, offsets = self._validate_frames(X, lengths, sequence_ids)
-        emission, filtered, scale, _ = self._forward(X, offsets)
-        posteriors, _ = _kernels.backward(
-            emission, filtered, scale, self.transmat_, offsets, False
-        )
-        return posteriors
+        return self._infer(X, lengths, sequence_ids, self._posteriors)
 
     @_with_sequence_parameters
     def filter_proba(self, X, *, lengths=None, sequence_ids=None):
@@ -449,8 +638,9 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         filtered : ndarray of shape (n_samples, n_components)
             Rows sum to one.
         """
-        X, offsets = self._validate_frames(X, lengths, sequence_ids)
-        return self._forward(X, offsets)[1]
+        return self._infer(
+            X, lengths, sequence_ids, lambda X, chunk: self._forward(X, chunk)[1]
+        )
 
     @_with_sequence_parameters
     def transform(self, X, *, lengths=None, sequence_ids=None):
@@ -489,13 +679,7 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
                 X, lengths=lengths, sequence_ids=sequence_ids
             )
             return posteriors.argmax(axis=1)
-        X, offsets = self._validate_frames(X, lengths, sequence_ids)
-        with np.errstate(divide="ignore"):
-            log_startprob = np.log(self.startprob_)
-            log_transmat = np.log(self.transmat_)
-        return _kernels.viterbi(
-            self._emission_log_prob(X), log_startprob, log_transmat, offsets
-        )
+        return self._infer(X, lengths, sequence_ids, self._viterbi)
 
     @_with_sequence_parameters
     def score_samples(self, X, *, lengths=None, sequence_ids=None):
@@ -513,8 +697,9 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         log_prob : ndarray of shape (n_samples,)
             Predictive log-density of each frame.
         """
-        X, offsets = self._validate_frames(X, lengths, sequence_ids)
-        return self._forward(X, offsets)[3]
+        return self._infer(
+            X, lengths, sequence_ids, lambda X, chunk: self._forward(X, chunk)[3]
+        )
 
     def score(self, X, y=None, sample_weight=None, *, lengths=None, sequence_ids=None):
         """Mean log-likelihood per frame (higher is better).
@@ -608,7 +793,10 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         return self._sample_sequences([n_samples], random_state)
 
     def inverse_transform(self, Z):
-        """Expected emission given state probabilities.
+        """The emission implied by state probabilities, in the space of X.
+
+        What it is depends on the emission model: for :class:`GaussianHMM` the
+        expected frame ``Z @ means_``.
 
         Parameters
         ----------
@@ -619,10 +807,9 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         Returns
         -------
         X : ndarray of shape (n_samples, n_features)
-            ``Z @ means``: the mean emission under each row's state distribution.
+            One frame per row of ``Z``.
         """
-        Z = self._check_latent(Z)
-        return Z @ self._expected_emissions()
+        return self._inverse_transform(self._check_latent(Z))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -132,6 +132,10 @@ class GaussianHMM(BaseHMM):
         Starting means.
     covariances_init : array-like, default=None
         Starting covariances, in the shape of ``covariances_``.
+    n_jobs : int, default=None
+        Number of threads that run the sequences in parallel, in chunks of about
+        8,192 frames of whole sequences; None means 1, -1 all cores. Results are
+        bit-identical for every value.
     random_state : int, RandomState instance or None, default=None
         Randomness of the initialisation and the default of :meth:`sample`; an
         int makes fits reproducible.
@@ -229,6 +233,7 @@ class GaussianHMM(BaseHMM):
         transmat_init=None,
         means_init=None,
         covariances_init=None,
+        n_jobs=None,
         random_state=None,
         verbose=0,
     ):
@@ -244,6 +249,7 @@ class GaussianHMM(BaseHMM):
             params=params,
             startprob_init=startprob_init,
             transmat_init=transmat_init,
+            n_jobs=n_jobs,
             random_state=random_state,
             verbose=verbose,
         )
@@ -384,13 +390,21 @@ class GaussianHMM(BaseHMM):
             X, self.means_, precision_chols, log_dets
         )
 
-    def _emission_m_step(self, X, posteriors):
+    def _emission_statistics(self, X, posteriors):
+        occupancy, sums, squares = _kernels.weighted_moments(X, posteriors)
+        statistics = {"occupancy": occupancy, "sums": sums, "squares": squares}
+        if "c" in self.params and self.covariance_type in ("full", "tied"):
+            statistics["outer"] = _kernels.weighted_outer_products(X, posteriors)
+        return statistics
+
+    def _emission_m_step(self, statistics):
         # The updates follow hmmlearn's GaussianHMM._do_mstep term by term (Huang,
         # Acero and Hon, "Spoken Language Processing", pp. 443-445), plus the guard
         # for empty states and the min_covar floor.
-        n_features = X.shape[1]
+        n_features = self.n_features_in_
         diagonal = self.covariance_type in ("spherical", "diag")
-        occupancy, weighted_sums, squares = _kernels.weighted_moments(X, posteriors)
+        occupancy = statistics["occupancy"]
+        weighted_sums, squares = statistics["sums"], statistics["squares"]
         empty = occupancy < _EMPTY_STATE
         denominator = occupancy[:, np.newaxis]
         means_prior = self._means_prior(n_features)
@@ -428,7 +442,7 @@ class GaussianHMM(BaseHMM):
             means_weight[:, :, np.newaxis]
             * mean_shift[:, :, np.newaxis]
             * mean_shift[:, np.newaxis, :]
-            + _kernels.weighted_outer_products(X, posteriors)
+            + statistics["outer"]
             - cross
             - cross.transpose(0, 2, 1)
             + means[:, :, np.newaxis]
@@ -463,8 +477,8 @@ class GaussianHMM(BaseHMM):
             noise = np.einsum("ij,ijk->ik", noise, factors[states])
         return self.means_[states] + noise
 
-    def _expected_emissions(self):
-        return self.means_
+    def _inverse_transform(self, Z):
+        return Z @ self.means_
 
     def _n_emission_parameters(self):
         n_states, n_features = self.n_components, self.n_features_in_

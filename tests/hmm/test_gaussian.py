@@ -341,3 +341,15 @@ def test_verbose_reports_convergence(data, capsys):
     assert "GaussianHMM init 1/1" in capsys.readouterr().out
     GaussianHMM(3, random_state=0).fit(X, lengths=lengths)
     assert capsys.readouterr().out == ""
+
+
+def test_em_over_several_chunks_agrees_with_hmmlearn():
+    # 9,000 frames make two chunks of sequences, whose statistics the E-step adds.
+    X, lengths, _, _ = make_hmm_sequences(
+        n_sequences=300, sequence_length=30, n_components=3, random_state=2
+    )
+    start = _starting_values(X, lengths, "diag")
+    ours = GaussianHMM(3, n_iter=5, tol=-np.inf, **start).fit(X, lengths=lengths)
+    reference = _hmmlearn_from(start, "diag", n_iter=5, tol=-np.inf)
+    reference.fit(X, lengths)
+    _assert_same_parameters(ours, reference, "diag", atol=1e-8)
