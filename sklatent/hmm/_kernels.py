@@ -11,6 +11,22 @@ probabilities are divided by their largest value before exponentiation. This is 
 free of underflow as log-space recursions on sequences of any length, without a
 ``logsumexp`` per transition. Viterbi works in log space, where it needs only sums
 and maxima.
+
+Zeros in the transitions make two cases need care, both handled per frame so that
+the common path stays one multiply-add per transition:
+
+- the states that the chain can reach may all be far less likely than one it cannot
+  reach, so that the scaling total underflows (to a subnormal or to zero). Such a
+  frame is rescaled in log space by its best reachable term, ``log p(state | past)
+  + log p(frame | state)``, which makes its total at least 1;
+- a state that the forward pass gives no mass at a frame has no meaningful backward
+  value there, and the backward recursion would let it grow without bound; it is
+  set to zero, which changes no posterior or transition count, since every term it
+  enters is multiplied by that zero mass.
+
+A frame that no reachable state can emit (log-density ``-inf`` everywhere the chain
+can be) makes its sequence impossible: its predictive log-density is ``-inf`` and the
+recursions carry on as if the frame were missing.
 """
 
 import numba
@@ -21,6 +37,13 @@ import numpy as np
 _compile = numba.njit(
     cache=True, nogil=True, fastmath={"nsz", "arcp", "contract", "reassoc"}
 )
+
+# A scaling total below this is recomputed in log space: far above the subnormal
+# range, so that its inverse and the backward values divided by it stay finite.
+_SMALLEST_TOTAL = 1e-250
+# Emissions of a rescaled frame are capped at e^700 (finite in float64): only a
+# state whose predicted probability is itself below e^-700 can reach the cap.
+_LARGEST_SHIFT = 700.0
 
 
 @_compile
@@ -34,9 +57,43 @@ def _shift_by_frame_maximum(frame_log_prob):
         for k in range(1, n_states):
             largest = max(largest, frame_log_prob[t, k])
         peak[t] = largest
+        if largest == -np.inf:
+            # An impossible frame: it carries no information about the state.
+            shifted[t, :] = 0.0
+            continue
         for k in range(n_states):
             shifted[t, k] = frame_log_prob[t, k] - largest
     return shifted, peak
+
+
+@_compile
+def _rescale_frame(t, predicted, frame_log_prob, emission, peak, filtered):
+    """Redo frame ``t`` of the forward pass in log space; return its total.
+
+    The frame is shifted by its largest reachable term ``log predicted[k] +
+    frame_log_prob[t, k]`` instead of its largest emission, so the total is at
+    least 1. Unreachable states get an emission of zero rather than an overflowing
+    one. If no reachable state can emit the frame, it counts as missing: emissions
+    of one and a shift of ``-inf`` (a predictive log-density of ``-inf``).
+    """
+    n_states = predicted.shape[0]
+    largest = -np.inf
+    for k in range(n_states):
+        if predicted[k] > 0.0:
+            largest = max(largest, np.log(predicted[k]) + frame_log_prob[t, k])
+    peak[t] = largest
+    total = 0.0
+    for k in range(n_states):
+        if largest == -np.inf:
+            emission[t, k] = 1.0
+        elif predicted[k] > 0.0:
+            shift = min(frame_log_prob[t, k] - largest, _LARGEST_SHIFT)
+            emission[t, k] = np.exp(shift)
+        else:
+            emission[t, k] = 0.0
+        filtered[t, k] = predicted[k] * emission[t, k]
+        total += filtered[t, k]
+    return total
 
 
 @_compile
@@ -60,23 +117,10 @@ def _forward_recursion(emission, peak, frame_log_prob, startprob, transmat, offs
             for k in range(n_states):
                 filtered[t, k] = predicted[k] * emission[t, k]
                 total += filtered[t, k]
-            if total == 0.0:
-                # The reachable states are all e^-745 times less likely than an
-                # unreachable one (only possible with zeros in the transitions):
-                # shift this frame by the best reachable state instead.
-                largest = -np.inf
-                for k in range(n_states):
-                    if predicted[k] > 0.0:
-                        largest = max(largest, frame_log_prob[t, k])
-                peak[t] = largest
-                for k in range(n_states):
-                    # An unreachable state gets no mass, and an emission of zero
-                    # rather than an overflowing one.
-                    emission[t, k] = 0.0
-                    if predicted[k] > 0.0:
-                        emission[t, k] = np.exp(frame_log_prob[t, k] - largest)
-                    filtered[t, k] = predicted[k] * emission[t, k]
-                    total += filtered[t, k]
+            if total < _SMALLEST_TOTAL:
+                total = _rescale_frame(
+                    t, predicted, frame_log_prob, emission, peak, filtered
+                )
             inverse = 1.0 / total
             for k in range(n_states):
                 filtered[t, k] *= inverse
@@ -163,14 +207,20 @@ def backward(emission, filtered, scale, transmat, offsets, with_transitions):
                 weighted[j] = emission[t + 1, j] * beta[j] * inverse
             total = 0.0
             for i in range(n_states):
+                current = filtered[t, i]
+                if current == 0.0:
+                    # No forward mass: every term of this state is zero, and its
+                    # backward value, unbounded, must not reach the frame before.
+                    beta[i] = 0.0
+                    posteriors[t, i] = 0.0
+                    continue
                 acc = 0.0
                 for j in range(n_states):
                     acc += transmat[i, j] * weighted[j]
                 beta[i] = acc
-                posteriors[t, i] = filtered[t, i] * acc
+                posteriors[t, i] = current * acc
                 total += posteriors[t, i]
                 if with_transitions:
-                    current = filtered[t, i]
                     for j in range(n_states):
                         transition_counts[i, j] += (
                             current * transmat[i, j] * weighted[j]

@@ -4,6 +4,8 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from scipy.special import logsumexp
 from scipy.stats import multivariate_normal
 
@@ -178,3 +180,71 @@ def test_left_right_model_survives_an_unreachable_better_state():
     np.testing.assert_allclose(log_prob, expected)
     np.testing.assert_allclose(model.predict_proba(X), [[0, 1]] * 3)
     np.testing.assert_array_equal(model.predict(X), [1, 1, 1])
+
+
+def _left_right_model(gap):
+    """Two states, the second absorbing; a frame at 0 is ``gap`` nats likelier in 0."""
+    model = GaussianHMM(2, covariance_type="spherical")
+    model.startprob_ = np.array([0.0, 1.0])
+    model.transmat_ = np.array([[0.5, 0.5], [0.0, 1.0]])
+    model.means_ = np.array([[0.0], [np.sqrt(2.0 * gap)]])
+    model.covariances_ = np.array([1.0, 1.0])
+    model.n_features_in_ = 1
+    return model
+
+
+def test_backward_values_of_unreachable_states_do_not_overflow():
+    # The chain starts in the absorbing state 1, and 40 frames sit 25 nats per frame
+    # closer to state 0: the backward value of state 0 grows by e^25 per frame.
+    model = _left_right_model(25.0)
+    X = np.zeros((41, 1))
+    X[0] = model.means_[1]
+    np.testing.assert_array_equal(model.predict_proba(X), [[0.0, 1.0]] * 41)
+    expected = multivariate_normal(model.means_[1, 0], 1.0).logpdf(X[:, 0])
+    np.testing.assert_allclose(model.score_samples(X), expected)
+
+
+@given(gap=st.floats(690.0, 800.0))
+def test_reachable_states_far_below_an_unreachable_one_keep_a_finite_scale(gap):
+    # At 710 to 745 nats below the unreachable state 0, the scaling total of the
+    # second frame is subnormal and its inverse overflows.
+    model = _left_right_model(gap)
+    X = np.array([model.means_[1], [0.0]])
+    np.testing.assert_array_equal(model.filter_proba(X), [[0.0, 1.0]] * 2)
+    np.testing.assert_array_equal(model.predict_proba(X), [[0.0, 1.0]] * 2)
+    expected = multivariate_normal(model.means_[1, 0], 1.0).logpdf(X[:, 0])
+    np.testing.assert_allclose(model.score_samples(X), expected, rtol=1e-12)
+
+
+def test_left_right_fit_far_from_the_reachable_states_stays_finite():
+    model = _left_right_model(730.0)
+    X = np.concatenate([np.full((5, 1), model.means_[1, 0]), np.zeros((20, 1))])
+    fitted = GaussianHMM(
+        2,
+        covariance_type="spherical",
+        startprob_init=model.startprob_,
+        transmat_init=model.transmat_,
+        means_init=model.means_,
+        covariances_init=model.covariances_,
+        n_iter=3,
+    ).fit(X)
+    for name in ("startprob_", "transmat_", "means_", "covariances_"):
+        assert np.all(np.isfinite(getattr(fitted, name))), name
+    assert np.all(np.isfinite(fitted.monitor_.history))
+
+
+def test_frame_no_reachable_state_can_emit_makes_its_sequence_impossible():
+    frame_log_prob = np.array([[0.0, -1.0], [0.0, -np.inf], [-0.5, -0.2]])
+    startprob = np.array([0.0, 1.0])
+    transmat = np.array([[0.5, 0.5], [0.0, 1.0]])
+    offsets = np.array([0, 3])
+    emission, filtered, scale, log_norm = _kernels.forward(
+        frame_log_prob, startprob, transmat, offsets
+    )
+    assert log_norm[1] == -np.inf
+    np.testing.assert_allclose(log_norm[[0, 2]], [-1.0, -0.2])
+    posteriors, counts = _kernels.backward(
+        emission, filtered, scale, transmat, offsets, True
+    )
+    np.testing.assert_array_equal(posteriors, [[0.0, 1.0]] * 3)
+    np.testing.assert_array_equal(counts, [[0.0, 0.0], [0.0, 2.0]])
