@@ -2,13 +2,14 @@
 
 from ._discovery import all_estimators
 from ._show_versions import show_versions
-from .hmm import GaussianHMM
+from .hmm import CategoricalHMM, GaussianHMM
 from .neural import GANSampler, VAETransformer
 from .topic import LDATopics
 
 __version__ = "0.2.0"
 
 __all__ = [
+    "CategoricalHMM",
     "GANSampler",
     "GaussianHMM",
     "LDATopics",

@@ -17,6 +17,7 @@ from .topic._sampling import draw_dirichlet, draw_documents
 
 __all__ = [
     "load_stdlib_docstrings",
+    "make_categorical_sequences",
     "make_gaussian_grid",
     "make_gaussian_ring",
     "make_hmm_sequences",
@@ -455,3 +456,124 @@ def make_latent_manifold(
     Z = rng.normal(size=(n_samples, n_components))
     X = np.tanh(Z @ W_in) @ W_out + noise * rng.normal(size=(n_samples, n_features))
     return X, Z, {"W_in": W_in, "W_out": W_out, "noise": noise}
+
+
+def _random_markov_chain(n_components, self_transition, rng):
+    """Random start probabilities and a transition matrix with a given diagonal."""
+    startprob = rng.dirichlet(np.full(n_components, 5.0))
+    transmat = np.ones((1, 1))
+    if n_components > 1:
+        off_diagonal = rng.dirichlet(np.full(n_components - 1, 5.0), n_components)
+        transmat = np.empty((n_components, n_components))
+        for state in range(n_components):
+            transmat[state] = np.insert(
+                (1.0 - self_transition) * off_diagonal[state], state, self_transition
+            )
+    return startprob, transmat
+
+
+def _sample_random_hmm(
+    model, emissions, self_transition, n_sequences, sequence_length, rng
+):
+    """Give ``model`` the drawn emissions and a random chain, and sample from it.
+
+    ``emissions`` maps the model's fitted emission attributes to their values; the
+    true parameters come back under the names without the trailing underscore.
+    """
+    model.startprob_, model.transmat_ = _random_markov_chain(
+        model.n_components, self_transition, rng
+    )
+    for name, value in emissions.items():
+        setattr(model, name, value)
+    lengths = np.full(n_sequences, sequence_length, dtype=np.int64)
+    X, states = model._sample_sequences(lengths, rng)
+    names = ("startprob_", "transmat_", *model._emission_attributes)
+    params = {name.rstrip("_"): getattr(model, name) for name in names}
+    return X, lengths, states, params
+
+
+_SEQUENCE_CONSTRAINTS = {
+    "n_sequences": [_POSITIVE_INT],
+    "sequence_length": [_POSITIVE_INT],
+    "n_components": [_POSITIVE_INT],
+    "self_transition": [Interval(Real, 0, 1, closed="both")],
+    "random_state": ["random_state"],
+}
+
+
+@validate_params(
+    {
+        **_SEQUENCE_CONSTRAINTS,
+        "n_symbols": [Interval(Integral, 2, None, closed="left")],
+        "concentration": [_POSITIVE_REAL],
+    },
+    prefer_skip_nested_validation=True,
+)
+def make_categorical_sequences(
+    n_sequences=10,
+    sequence_length=100,
+    n_components=3,
+    n_symbols=4,
+    *,
+    self_transition=0.9,
+    concentration=1.0,
+    random_state=None,
+):
+    """Sample symbol sequences from a random HMM with categorical emissions.
+
+    Each state's symbol distribution is drawn from a symmetric Dirichlet
+    distribution with parameter ``concentration`` (small values give states that
+    favour few symbols, easy to tell apart); the Markov chain is that of
+    :func:`make_hmm_sequences`.
+
+    Parameters
+    ----------
+    n_sequences : int, default=10
+        Number of sequences.
+    sequence_length : int, default=100
+        Number of frames of each sequence.
+    n_components : int, default=3
+        Number of hidden states.
+    n_symbols : int, default=4
+        Number of distinct symbols (at least 2).
+    self_transition : float, default=0.9
+        Probability of staying in the same state from one frame to the next.
+    concentration : float, default=1.0
+        Dirichlet parameter of the symbol distributions.
+    random_state : int, RandomState instance or None, default=None
+        Randomness of the model and of the samples.
+
+    Returns
+    -------
+    X : ndarray of int64 of shape (n_sequences * sequence_length, 1)
+        The symbol of each frame, sequences one after another.
+    lengths : ndarray of int64 of shape (n_sequences,)
+        Number of frames of each sequence.
+    states : ndarray of int64 of shape (n_sequences * sequence_length,)
+        The hidden state of each frame.
+    params : dict
+        The true parameters: ``"startprob"``, ``"transmat"`` and
+        ``"emissionprob"`` (shape (n_components, n_symbols)).
+
+    Examples
+    --------
+    >>> from sklatent.datasets import make_categorical_sequences
+    >>> X, lengths, states, params = make_categorical_sequences(
+    ...     n_sequences=4, sequence_length=50, random_state=0)
+    >>> X.shape, int(X.max()) < 4, params["emissionprob"].shape
+    ((200, 1), True, (3, 4))
+    """
+    from .hmm import CategoricalHMM
+
+    rng = check_random_state(random_state)
+    model = CategoricalHMM(n_components)
+    model.n_symbols_, model.n_features_in_ = n_symbols, 1
+    emissionprob = rng.dirichlet(np.full(n_symbols, concentration), n_components)
+    return _sample_random_hmm(
+        model,
+        {"emissionprob_": emissionprob},
+        self_transition,
+        n_sequences,
+        sequence_length,
+        rng,
+    )

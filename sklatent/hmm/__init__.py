@@ -6,6 +6,7 @@ of free parameters) and inherits fitting, decoding, scoring and sampling.
 """
 
 from ._base import BaseHMM
+from ._categorical import CategoricalHMM
 from ._gaussian import GaussianHMM
 
-__all__ = ["BaseHMM", "GaussianHMM"]
+__all__ = ["BaseHMM", "CategoricalHMM", "GaussianHMM"]
