@@ -2,7 +2,7 @@
 
 from ._discovery import all_estimators
 from ._show_versions import show_versions
-from .hmm import CategoricalHMM, GaussianHMM
+from .hmm import CategoricalHMM, GaussianHMM, PoissonHMM
 from .neural import GANSampler, VAETransformer
 from .topic import LDATopics
 
@@ -13,6 +13,7 @@ __all__ = [
     "GANSampler",
     "GaussianHMM",
     "LDATopics",
+    "PoissonHMM",
     "VAETransformer",
     "__version__",
     "all_estimators",

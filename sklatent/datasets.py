@@ -18,6 +18,7 @@ from .topic._sampling import draw_dirichlet, draw_documents
 __all__ = [
     "load_stdlib_docstrings",
     "make_categorical_sequences",
+    "make_count_sequences",
     "make_gaussian_grid",
     "make_gaussian_ring",
     "make_hmm_sequences",
@@ -572,6 +573,86 @@ def make_categorical_sequences(
     return _sample_random_hmm(
         model,
         {"emissionprob_": emissionprob},
+        self_transition,
+        n_sequences,
+        sequence_length,
+        rng,
+    )
+
+
+@validate_params(
+    {
+        **_SEQUENCE_CONSTRAINTS,
+        "n_features": [_POSITIVE_INT],
+        "max_rate": [_POSITIVE_REAL],
+    },
+    prefer_skip_nested_validation=True,
+)
+def make_count_sequences(
+    n_sequences=10,
+    sequence_length=100,
+    n_components=3,
+    n_features=2,
+    *,
+    self_transition=0.9,
+    max_rate=10.0,
+    random_state=None,
+):
+    """Sample count sequences from a random HMM with Poisson emissions.
+
+    Each state has one Poisson rate per feature, drawn log-uniformly between
+    ``max_rate / 20`` and ``max_rate``; the Markov chain is that of
+    :func:`make_hmm_sequences`. The counts suit :class:`~sklatent.PoissonHMM`
+    (events per hour in a few channels, for instance).
+
+    Parameters
+    ----------
+    n_sequences : int, default=10
+        Number of sequences.
+    sequence_length : int, default=100
+        Number of frames of each sequence.
+    n_components : int, default=3
+        Number of hidden states.
+    n_features : int, default=2
+        Number of counts per frame.
+    self_transition : float, default=0.9
+        Probability of staying in the same state from one frame to the next.
+    max_rate : float, default=10.0
+        Largest Poisson rate.
+    random_state : int, RandomState instance or None, default=None
+        Randomness of the model and of the samples.
+
+    Returns
+    -------
+    X : ndarray of int64 of shape (n_sequences * sequence_length, n_features)
+        The counts of each frame, sequences one after another.
+    lengths : ndarray of int64 of shape (n_sequences,)
+        Number of frames of each sequence.
+    states : ndarray of int64 of shape (n_sequences * sequence_length,)
+        The hidden state of each frame.
+    params : dict
+        The true parameters: ``"startprob"``, ``"transmat"`` and ``"lambdas"``
+        (shape (n_components, n_features)).
+
+    Examples
+    --------
+    >>> from sklatent.datasets import make_count_sequences
+    >>> X, lengths, states, params = make_count_sequences(
+    ...     n_sequences=4, sequence_length=50, random_state=0)
+    >>> X.shape, bool(X.min() >= 0), params["lambdas"].shape
+    ((200, 2), True, (3, 2))
+    """
+    from .hmm import PoissonHMM
+
+    rng = check_random_state(random_state)
+    model = PoissonHMM(n_components)
+    model.n_features_in_ = n_features
+    lambdas = max_rate * np.exp(
+        -np.log(20.0) * rng.random_sample((n_components, n_features))
+    )
+    return _sample_random_hmm(
+        model,
+        {"lambdas_": lambdas},
         self_transition,
         n_sequences,
         sequence_length,

@@ -8,5 +8,6 @@ of free parameters) and inherits fitting, decoding, scoring and sampling.
 from ._base import BaseHMM
 from ._categorical import CategoricalHMM
 from ._gaussian import GaussianHMM
+from ._poisson import PoissonHMM
 
-__all__ = ["BaseHMM", "CategoricalHMM", "GaussianHMM"]
+__all__ = ["BaseHMM", "CategoricalHMM", "GaussianHMM", "PoissonHMM"]

@@ -10,10 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import stats
 from scipy.special import logsumexp
 
-from sklatent import CategoricalHMM
-from sklatent.datasets import make_categorical_sequences
+from sklatent import CategoricalHMM, PoissonHMM
+from sklatent.datasets import make_categorical_sequences, make_count_sequences
 
 
 @dataclass
@@ -56,6 +57,13 @@ def _categorical_data(n_sequences, sequence_length, seed):
     return X, lengths
 
 
+def _count_data(n_sequences, sequence_length, seed):
+    X, lengths, _, _ = make_count_sequences(
+        n_sequences, sequence_length, n_components=3, n_features=3, random_state=seed
+    )
+    return X, lengths
+
+
 CASES = {
     "categorical": EmissionCase(
         model=CategoricalHMM,
@@ -66,6 +74,18 @@ CASES = {
         reference_log_prob=lambda model, X: np.log(
             model.emissionprob_[:, X.astype(int)].transpose(1, 2, 0)
         ).sum(axis=1),
+        no_priors={},
+    ),
+    "poisson": EmissionCase(
+        model=PoissonHMM,
+        data=_count_data,
+        emission_init=lambda rng, n_states, X: {
+            "lambdas_init": rng.uniform(0.5, 8.0, size=(n_states, X.shape[1]))
+        },
+        reference_log_prob=lambda model, X: np.stack(
+            [stats.poisson.logpmf(X, rates).sum(axis=1) for rates in model.lambdas_],
+            axis=1,
+        ),
         no_priors={},
     ),
 }
