@@ -81,6 +81,65 @@ def _add_statistics(total, statistics):
     return {name: total[name] + value for name, value in statistics.items()}
 
 
+def observed_entries(X):
+    """Split frames with missing (NaN) entries into values and an observed mask.
+
+    The mask handling that emission models with missing entries share: a model
+    sums its log-densities over the observed entries only (a frame with nothing
+    observed has log-density 0 under every state) and weights its M-step
+    statistics by the mask.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_frames, n_features)
+        Frames; NaN marks a missing entry.
+
+    Returns
+    -------
+    values : ndarray of shape (n_frames, n_features)
+        ``X`` with 0 in place of NaN; ``X`` itself when nothing is missing.
+    observed : ndarray of bool of shape (n_frames, n_features) or None
+        Which entries are observed; None when all are.
+    """
+    missing = np.isnan(X)
+    if not missing.any():
+        return X, None
+    return np.where(missing, 0.0, X), ~missing
+
+
+def impute_feature_means(X):
+    """``X`` with each missing (NaN) entry replaced by the mean of its feature.
+
+    For initialisations (k-means, data covariances) that need complete frames.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_frames, n_features)
+        Frames; NaN marks a missing entry.
+
+    Returns
+    -------
+    X : ndarray of shape (n_frames, n_features)
+        Complete frames; ``X`` itself when nothing is missing.
+
+    Raises
+    ------
+    ValueError
+        If a feature is missing in every frame, so that no parameter of it can be
+        estimated.
+    """
+    missing = np.isnan(X)
+    if not missing.any():
+        return X
+    unobserved = missing.all(axis=0)
+    if unobserved.any():
+        raise ValueError(
+            f"Features {np.flatnonzero(unobserved).tolist()} of X are missing (NaN) "
+            "in every frame, so the model cannot learn them; drop those columns."
+        )
+    return np.where(missing, np.nanmean(X, axis=0), X)
+
+
 def describe_rows(mask):
     """Name the rows where ``mask`` is true, for an error message.
 
@@ -102,7 +161,7 @@ def describe_rows(mask):
     return f"rows [{shown}, ...] ({rows.size} rows in all)"
 
 
-def broadcast_parameter(value, shape, name):
+def broadcast_parameter(value, shape, name, *, non_negative=False):
     """Broadcast a number or an array to ``shape`` as floats, or say what is wrong.
 
     Parameters
@@ -113,6 +172,8 @@ def broadcast_parameter(value, shape, name):
         The shape the model needs.
     name : str
         The parameter name, for the error message.
+    non_negative : bool, default=False
+        Whether negative values are an error (prior weights and scales).
 
     Returns
     -------
@@ -129,6 +190,11 @@ def broadcast_parameter(value, shape, name):
         ) from None
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{name} must be finite, got {value!r}.")
+    if non_negative and np.any(array < 0):
+        raise ValueError(
+            f"{name} must be non-negative (a prior weight or scale), got "
+            f"{array.min():g} in {value!r}."
+        )
     return array.copy()
 
 
@@ -195,6 +261,11 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         ``<name>_init`` (without the underscore) for given starting values.
     ``_x_dtype``
         The dtype that ``validate_data`` converts ``X`` to (float64 by default).
+    ``_supports_missing``
+        Whether NaN entries of ``X`` are missing values that the model
+        marginalises out (False by default: NaN is refused). When True, the hooks
+        receive ``X`` with NaN; :func:`observed_entries` and
+        :func:`impute_feature_means` are the shared mask helpers.
 
     and implements these hooks (all called with validated data):
 
@@ -203,9 +274,9 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         of this width; raise ``ValueError`` naming the parameter.
     ``_check_X_values(X)``
         Validate the values of ``X`` (after ``validate_data``, which already
-        refuses NaN and infinity), in ``fit`` and in every inference method; the
-        base accepts any finite value. Raise a ``ValueError`` that names the
-        offending rows with :func:`describe_rows`.
+        refuses infinity, and NaN unless ``_supports_missing``), in ``fit`` and in
+        every inference method; the base accepts any such value. Raise a
+        ``ValueError`` that names the offending rows with :func:`describe_rows`.
     ``_initialize_emissions(X, random_state, previous, restart)``
         Set the emission attributes to their starting values: the ``*_init``
         value when given, else (letter in ``init_params``) from the data, else
@@ -249,6 +320,7 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
     _emission_letters = ""
     _emission_attributes = ()
     _x_dtype = np.float64
+    _supports_missing = False
 
     _parameter_constraints = {
         "n_components": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -358,10 +430,23 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
                 f"X has only {n_samples} frames, and each state needs at least one. "
                 "Lower n_components or give more data."
             )
-        n_states = self.n_components
-        broadcast_parameter(self.startprob_prior, (n_states,), "startprob_prior")
-        broadcast_parameter(self.transmat_prior, (n_states, n_states), "transmat_prior")
+        self._chain_priors()
         self._check_emission_parameters(n_features)
+
+    def _chain_priors(self):
+        """Dirichlet priors of the start and transition probabilities, broadcast."""
+        n_states = self.n_components
+        return (
+            broadcast_parameter(
+                self.startprob_prior, (n_states,), "startprob_prior", non_negative=True
+            ),
+            broadcast_parameter(
+                self.transmat_prior,
+                (n_states, n_states),
+                "transmat_prior",
+                non_negative=True,
+            ),
+        )
 
     def _previous_values(self):
         """Fitted values that fit keeps for parameters left out of ``init_params``.
@@ -442,20 +527,14 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         return total
 
     def _m_step(self, statistics):
-        n_states = self.n_components
+        startprob_prior, transmat_prior = self._chain_priors()
         if "s" in self.params:
-            prior = broadcast_parameter(
-                self.startprob_prior, (n_states,), "startprob_prior"
-            )
             self.startprob_ = _dirichlet_map(
-                prior, statistics["start_counts"], self.startprob_
+                startprob_prior, statistics["start_counts"], self.startprob_
             )
         if "t" in self.params:
-            prior = broadcast_parameter(
-                self.transmat_prior, (n_states, n_states), "transmat_prior"
-            )
             self.transmat_ = _dirichlet_map(
-                prior, statistics["transition_counts"], self.transmat_
+                transmat_prior, statistics["transition_counts"], self.transmat_
             )
         self._emission_m_step(statistics["emission"])
 
@@ -559,6 +638,7 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
             self,
             X,
             dtype=self._x_dtype,
+            ensure_all_finite="allow-nan" if self._supports_missing else True,
             ensure_min_samples=2 if reset else 1,
             reset=reset,
         )
@@ -815,4 +895,5 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         tags = super().__sklearn_tags__()
         # Inputs are computed on in float64, whatever their dtype.
         tags.transformer_tags.preserves_dtype = ["float64"]
+        tags.input_tags.allow_nan = self._supports_missing
         return tags

@@ -353,3 +353,56 @@ def test_em_over_several_chunks_agrees_with_hmmlearn():
     reference = _hmmlearn_from(start, "diag", n_iter=5, tol=-np.inf)
     reference.fit(X, lengths)
     _assert_same_parameters(ours, reference, "diag", atol=1e-8)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_fit_far_from_the_origin_equals_the_centred_fit(covariance_type):
+    X, lengths, _, _ = make_hmm_sequences(
+        n_sequences=10, sequence_length=100, n_components=2, random_state=0
+    )
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    params = {"covariance_type": covariance_type, "n_iter": 10, "tol": -np.inf}
+    centred = GaussianHMM(2, random_state=0, **params).fit(X, lengths=lengths)
+    shifted = GaussianHMM(2, random_state=0, **params).fit(X + 1e8, lengths=lengths)
+    np.testing.assert_allclose(shifted.means_ - 1e8, centred.means_, atol=1e-6)
+    np.testing.assert_allclose(shifted.covariances_, centred.covariances_, atol=1e-6)
+    np.testing.assert_allclose(shifted.transmat_, centred.transmat_, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "name, value, covariance_type",
+    [
+        ("means_weight", -5.0, "diag"),
+        ("means_weight", [1.0, -1.0, 1.0], "full"),
+        ("covars_prior", -0.1, "diag"),
+        ("covars_prior", -0.1, "spherical"),
+        ("startprob_prior", [1.0, -2.0, 1.0], "diag"),
+        ("transmat_prior", -1.0, "tied"),
+    ],
+)
+def test_negative_prior_hyperparameters_are_rejected(
+    data, name, value, covariance_type
+):
+    X, lengths, _, _ = data
+    model = GaussianHMM(3, covariance_type=covariance_type, **{name: value})
+    with pytest.raises(ValueError, match=f"{name} must be non-negative"):
+        model.fit(X, lengths=lengths)
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "tied"])
+def test_covariance_prior_that_is_not_positive_semi_definite_is_rejected(
+    data, covariance_type
+):
+    X, lengths, _, _ = data
+    bad = np.diag([1.0, -1.0, 1.0])
+    if covariance_type == "full":
+        bad = np.tile(bad, (3, 1, 1))
+    model = GaussianHMM(3, covariance_type=covariance_type, covars_prior=bad)
+    with pytest.raises(ValueError, match="positive semi-definite"):
+        model.fit(X, lengths=lengths)
+
+
+def test_negative_covars_weight_is_rejected(data):
+    X, lengths, _, _ = data
+    with pytest.raises(ValueError, match="covars_weight"):
+        GaussianHMM(3, covars_weight=-1.0).fit(X, lengths=lengths)
