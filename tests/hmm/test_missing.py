@@ -1,0 +1,218 @@
+"""Missing (NaN) entries: marginalised in inference, the EM for missing data in fit."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy.stats import multivariate_normal
+
+from sklatent import GaussianHMM
+from sklatent.datasets import make_hmm_sequences
+
+from ._enumeration import enumerate_paths
+from ._models import COVARIANCE_TYPES, dense_covariances, random_gaussian_hmm
+
+LENGTHS = [5, 3]
+
+
+def _frames_with_gaps(rng, n_frames, n_features):
+    """Frames with about a third of the entries missing, one frame all missing."""
+    X = rng.normal(0, 2, size=(n_frames, n_features))
+    X[rng.random(X.shape) < 0.35] = np.nan
+    X[2] = np.nan
+    X[0, 0] = 1.0  # the first frame keeps something observed
+    return X
+
+
+def _marginal_log_prob(model, X):
+    """Log-density of the observed block of each frame under each state, by scipy."""
+    covariances = dense_covariances(model)
+    log_prob = np.zeros((len(X), model.n_components))
+    for t, x in enumerate(X):
+        seen = ~np.isnan(x)
+        if not seen.any():
+            continue
+        for k in range(model.n_components):
+            block = covariances[k][np.ix_(seen, seen)]
+            log_prob[t, k] = multivariate_normal(model.means_[k, seen], block).logpdf(
+                x[seen]
+            )
+    return log_prob
+
+
+def _conditional_moments(mean, covariance, x):
+    """Mean and covariance of a frame given its observed entries (zero if seen)."""
+    seen = ~np.isnan(x)
+    gone = ~seen
+    completed, spread = x.copy(), np.zeros_like(covariance)
+    gain = covariance[np.ix_(gone, seen)] @ np.linalg.inv(
+        covariance[np.ix_(seen, seen)]
+    )
+    completed[gone] = mean[gone] + gain @ (x[seen] - mean[seen])
+    spread[np.ix_(gone, gone)] = (
+        covariance[np.ix_(gone, gone)] - gain @ covariance[np.ix_(seen, gone)]
+    )
+    return completed, spread
+
+
+def _em_step_for_missing_data(model, X, lengths):
+    """One EM iteration with expected sufficient statistics, by enumeration."""
+    n_states, n_features = model.means_.shape
+    bounds = np.cumsum([0, *lengths])
+    log_prob = _marginal_log_prob(model, X)
+    posteriors, start = [], np.zeros(n_states)
+    transitions = np.zeros((n_states, n_states))
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        exact = enumerate_paths(model.startprob_, model.transmat_, log_prob[a:b])
+        posteriors.append(exact["posteriors"])
+        start += exact["posteriors"][0]
+        transitions += exact["transition_counts"]
+    posteriors = np.concatenate(posteriors)
+    covariances = dense_covariances(model)
+    means = np.zeros((n_states, n_features))
+    scatter = np.zeros((n_states, n_features, n_features))
+    moments = [
+        [_conditional_moments(model.means_[k], covariances[k], x) for x in X]
+        for k in range(n_states)
+    ]
+    occupancy = posteriors.sum(axis=0)
+    for k in range(n_states):
+        for t in range(len(X)):
+            means[k] += posteriors[t, k] * moments[k][t][0]
+        means[k] /= occupancy[k]
+        for t in range(len(X)):
+            completed, spread = moments[k][t]
+            deviation = completed - means[k]
+            scatter[k] += posteriors[t, k] * (np.outer(deviation, deviation) + spread)
+    new_covariances = {
+        "full": scatter / occupancy[:, None, None],
+        "diag": np.stack([np.diag(s) for s in scatter]) / occupancy[:, None],
+        "spherical": np.array([np.trace(s) for s in scatter])
+        / (occupancy * n_features),
+        "tied": scatter.sum(axis=0) / occupancy.sum(),
+    }[model.covariance_type]
+    return {
+        "startprob_": start / start.sum(),
+        "transmat_": transitions / transitions.sum(axis=1, keepdims=True),
+        "means_": means,
+        "covariances_": new_covariances,
+    }
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_inference_with_missing_entries_equals_enumeration(covariance_type):
+    rng = np.random.default_rng(4)
+    model = random_gaussian_hmm(rng, 3, 3, covariance_type)
+    X = _frames_with_gaps(rng, sum(LENGTHS), 3)
+    log_prob = _marginal_log_prob(model, X)
+    bounds = np.cumsum([0, *LENGTHS])
+    exact = [
+        enumerate_paths(model.startprob_, model.transmat_, log_prob[a:b])
+        for a, b in zip(bounds[:-1], bounds[1:])
+    ]
+    scores = model.score_samples(X, lengths=LENGTHS)
+    np.testing.assert_allclose(
+        [scores[a:b].sum() for a, b in zip(bounds[:-1], bounds[1:])],
+        [e["log_likelihood"] for e in exact],
+        rtol=1e-10,
+    )
+    np.testing.assert_allclose(
+        model.predict_proba(X, lengths=LENGTHS),
+        np.concatenate([e["posteriors"] for e in exact]),
+        atol=1e-10,
+    )
+    np.testing.assert_array_equal(
+        model.predict(X, lengths=LENGTHS), np.concatenate([e["path"] for e in exact])
+    )
+    filtered = model.filter_proba(X[: LENGTHS[0]])
+    for t in range(LENGTHS[0]):
+        prefix = enumerate_paths(model.startprob_, model.transmat_, log_prob[: t + 1])
+        np.testing.assert_allclose(filtered[t], prefix["posteriors"][t], atol=1e-10)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_em_iteration_uses_the_expected_statistics_of_missing_entries(
+    covariance_type,
+):
+    rng = np.random.default_rng(5)
+    model = random_gaussian_hmm(rng, 3, 3, covariance_type)
+    X = _frames_with_gaps(rng, sum(LENGTHS), 3)
+    expected = _em_step_for_missing_data(model, X, LENGTHS)
+    fitted = GaussianHMM(
+        3,
+        covariance_type=covariance_type,
+        covars_prior=0.0,
+        min_covar=1e-12,
+        n_iter=1,
+        startprob_init=model.startprob_,
+        transmat_init=model.transmat_,
+        means_init=model.means_,
+        covariances_init=model.covariances_,
+    ).fit(X, lengths=LENGTHS)
+    for name, value in expected.items():
+        np.testing.assert_allclose(
+            getattr(fitted, name), value, atol=1e-10, err_msg=name
+        )
+
+
+@given(
+    covariance_type=st.sampled_from(COVARIANCE_TYPES),
+    fraction=st.floats(0.05, 0.5),
+    seed=st.integers(0, 2**16),
+)
+def test_em_with_missing_entries_never_decreases_the_log_likelihood(
+    covariance_type, fraction, seed
+):
+    X, lengths, _, _ = make_hmm_sequences(
+        n_sequences=3, sequence_length=30, n_components=2, random_state=seed
+    )
+    X[np.random.default_rng(seed).random(X.shape) < fraction] = np.nan
+    model = GaussianHMM(
+        2,
+        covariance_type=covariance_type,
+        covars_prior=0.0,
+        n_iter=10,
+        tol=-np.inf,
+        random_state=seed,
+    ).fit(X, lengths=lengths)
+    history = np.array(model.monitor_.history)
+    assert np.all(np.isfinite(history))
+    assert np.all(np.diff(history) >= -1e-9 * np.abs(history[1:]))
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_complete_sequences_are_unchanged_by_missing_entries_elsewhere(
+    covariance_type,
+):
+    rng = np.random.default_rng(6)
+    model = random_gaussian_hmm(rng, 3, 3, covariance_type)
+    complete = rng.normal(size=(20, 3))
+    gappy = _frames_with_gaps(rng, 10, 3)
+    X = np.concatenate([complete, gappy])
+    for method in ("predict_proba", "filter_proba", "score_samples", "predict"):
+        alone = getattr(model, method)(complete)
+        joint = getattr(model, method)(X, lengths=[20, 10])[:20]
+        np.testing.assert_array_equal(joint, alone, err_msg=method)
+
+
+def test_fit_with_a_fifth_of_the_entries_missing_recovers_the_model():
+    X, lengths, states, params = make_hmm_sequences(
+        n_sequences=20, sequence_length=100, n_components=3, random_state=1
+    )
+    X[np.random.default_rng(0).random(X.shape) < 0.2] = np.nan
+    model = GaussianHMM(3, n_iter=50, random_state=0).fit(X, lengths=lengths)
+    order = [
+        int(np.argmin(((model.means_ - mean) ** 2).sum(axis=1)))
+        for mean in params["means"]
+    ]
+    assert sorted(order) == [0, 1, 2]
+    np.testing.assert_allclose(model.means_[order], params["means"], atol=0.3)
+    decoded = np.asarray(order)[states]
+    assert np.mean(model.predict(X, lengths=lengths) == decoded) > 0.9
+
+
+def test_feature_missing_in_every_frame_is_rejected():
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    X[:, 1] = np.nan
+    with pytest.raises(ValueError, match=r"Features \[1\] of X are missing"):
+        GaussianHMM(2).fit(X)
