@@ -36,3 +36,12 @@ def dense_covariances(model):
     if model.covariance_type == "tied":
         return np.tile(covariances, (n_states, 1, 1))
     return covariances
+
+
+def match_states(fitted_means, true_means):
+    """The fitted state nearest to each true state's mean; they must all differ."""
+    order = [
+        int(np.argmin(((fitted_means - mean) ** 2).sum(axis=1))) for mean in true_means
+    ]
+    assert sorted(order) == list(range(len(true_means))), order
+    return order
