@@ -531,6 +531,12 @@ class GaussianHMM(BaseHMM):
             noise = np.einsum("ij,ijk->ik", noise, factors[states])
         return self.means_[states] + noise
 
+    def _permute_emission_states(self, order):
+        self.means_ = self.means_[order]
+        # Tied covariances are shared by all states.
+        if self.covariance_type != "tied":
+            self.covariances_ = self.covariances_[order]
+
     def _inverse_transform(self, Z):
         return Z @ self.means_
 

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-from scipy.stats import multivariate_normal
 
 from sklatent import GaussianHMM
 from sklatent.datasets import make_hmm_sequences
@@ -10,7 +9,8 @@ from sklatent.datasets import make_hmm_sequences
 from ._enumeration import enumerate_paths
 from ._models import (
     COVARIANCE_TYPES,
-    dense_covariances,
+    exact_em_step,
+    marginal_log_prob,
     match_states,
     random_gaussian_hmm,
 )
@@ -27,87 +27,12 @@ def _frames_with_gaps(rng, n_frames, n_features):
     return X
 
 
-def _marginal_log_prob(model, X):
-    """Log-density of the observed block of each frame under each state, by scipy."""
-    covariances = dense_covariances(model)
-    log_prob = np.zeros((len(X), model.n_components))
-    for t, x in enumerate(X):
-        seen = ~np.isnan(x)
-        if not seen.any():
-            continue
-        for k in range(model.n_components):
-            block = covariances[k][np.ix_(seen, seen)]
-            log_prob[t, k] = multivariate_normal(model.means_[k, seen], block).logpdf(
-                x[seen]
-            )
-    return log_prob
-
-
-def _conditional_moments(mean, covariance, x):
-    """Mean and covariance of a frame given its observed entries (zero if seen)."""
-    seen = ~np.isnan(x)
-    gone = ~seen
-    completed, spread = x.copy(), np.zeros_like(covariance)
-    gain = covariance[np.ix_(gone, seen)] @ np.linalg.inv(
-        covariance[np.ix_(seen, seen)]
-    )
-    completed[gone] = mean[gone] + gain @ (x[seen] - mean[seen])
-    spread[np.ix_(gone, gone)] = (
-        covariance[np.ix_(gone, gone)] - gain @ covariance[np.ix_(seen, gone)]
-    )
-    return completed, spread
-
-
-def _em_step_for_missing_data(model, X, lengths):
-    """One EM iteration with expected sufficient statistics, by enumeration."""
-    n_states, n_features = model.means_.shape
-    bounds = np.cumsum([0, *lengths])
-    log_prob = _marginal_log_prob(model, X)
-    posteriors, start = [], np.zeros(n_states)
-    transitions = np.zeros((n_states, n_states))
-    for a, b in zip(bounds[:-1], bounds[1:]):
-        exact = enumerate_paths(model.startprob_, model.transmat_, log_prob[a:b])
-        posteriors.append(exact["posteriors"])
-        start += exact["posteriors"][0]
-        transitions += exact["transition_counts"]
-    posteriors = np.concatenate(posteriors)
-    covariances = dense_covariances(model)
-    means = np.zeros((n_states, n_features))
-    scatter = np.zeros((n_states, n_features, n_features))
-    moments = [
-        [_conditional_moments(model.means_[k], covariances[k], x) for x in X]
-        for k in range(n_states)
-    ]
-    occupancy = posteriors.sum(axis=0)
-    for k in range(n_states):
-        for t in range(len(X)):
-            means[k] += posteriors[t, k] * moments[k][t][0]
-        means[k] /= occupancy[k]
-        for t in range(len(X)):
-            completed, spread = moments[k][t]
-            deviation = completed - means[k]
-            scatter[k] += posteriors[t, k] * (np.outer(deviation, deviation) + spread)
-    new_covariances = {
-        "full": scatter / occupancy[:, None, None],
-        "diag": np.stack([np.diag(s) for s in scatter]) / occupancy[:, None],
-        "spherical": np.array([np.trace(s) for s in scatter])
-        / (occupancy * n_features),
-        "tied": scatter.sum(axis=0) / occupancy.sum(),
-    }[model.covariance_type]
-    return {
-        "startprob_": start / start.sum(),
-        "transmat_": transitions / transitions.sum(axis=1, keepdims=True),
-        "means_": means,
-        "covariances_": new_covariances,
-    }
-
-
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 def test_inference_with_missing_entries_equals_enumeration(covariance_type):
     rng = np.random.default_rng(4)
     model = random_gaussian_hmm(rng, 3, 3, covariance_type)
     X = _frames_with_gaps(rng, sum(LENGTHS), 3)
-    log_prob = _marginal_log_prob(model, X)
+    log_prob = marginal_log_prob(model, X)
     bounds = np.cumsum([0, *LENGTHS])
     exact = [
         enumerate_paths(model.startprob_, model.transmat_, log_prob[a:b])
@@ -140,7 +65,7 @@ def test_em_iteration_uses_the_expected_statistics_of_missing_entries(
     rng = np.random.default_rng(5)
     model = random_gaussian_hmm(rng, 3, 3, covariance_type)
     X = _frames_with_gaps(rng, sum(LENGTHS), 3)
-    expected = _em_step_for_missing_data(model, X, LENGTHS)
+    _, expected = exact_em_step(model, X, LENGTHS)
     fitted = GaussianHMM(
         3,
         covariance_type=covariance_type,
