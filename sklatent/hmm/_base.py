@@ -388,7 +388,11 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         "params": [str],
         "startprob_init": ["array-like", None],
         "transmat_init": ["array-like", None],
-        "n_jobs": [Integer(None, None, closed="neither"), None],
+        "n_jobs": [
+            Integer(None, -1, closed="right"),
+            Integer(1, None, closed="left"),
+            None,
+        ],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
