@@ -153,6 +153,30 @@ def derive_seed(random_state):
     return int(check_random_state(random_state).randint(_SEED_BOUND))
 
 
+def _check_id_values(sequence_ids, ids):
+    """Refuse sequence ids that are NaN or that mix numbers and strings."""
+    if ids.dtype.kind == "f" and np.isnan(ids).any():
+        rows = np.flatnonzero(np.isnan(ids))[:5].tolist()
+        raise ValueError(f"sequence_ids must not be NaN, but it is at rows {rows}.")
+    if ids.dtype.kind == "O" or (
+        ids.dtype.kind == "U" and not isinstance(sequence_ids, np.ndarray)
+    ):
+        # numpy turns [1, "a"] into strings, and object arrays hide NaN and
+        # values that cannot be compared.
+        values = np.asarray(sequence_ids, dtype=object).ravel()
+        kinds = {
+            "number" if isinstance(v, numbers.Number) else type(v).__name__
+            for v in values
+        }
+        if len(kinds) > 1:
+            raise ValueError(
+                f"sequence_ids must be all numbers or all strings, got a mix of "
+                f"{sorted(kinds)}."
+            )
+        if any(v != v for v in values):
+            raise ValueError("sequence_ids must not be NaN.")
+
+
 def check_sequences(n_samples, lengths=None, sequence_ids=None):
     """Turn sequence boundaries given as ``lengths`` or ``sequence_ids`` into lengths.
 
@@ -194,6 +218,7 @@ def check_sequences(n_samples, lengths=None, sequence_ids=None):
                 f"sequence_ids must have one id per row of X: X has {n_samples} rows "
                 f"but sequence_ids has shape {ids.shape}."
             )
+        _check_id_values(sequence_ids, ids)
         if n_samples == 0:
             return np.zeros(0, dtype=np.int64)
         starts = np.flatnonzero(ids[1:] != ids[:-1]) + 1
@@ -211,6 +236,11 @@ def check_sequences(n_samples, lengths=None, sequence_ids=None):
     if lengths is None:
         return np.array([n_samples], dtype=np.int64)
     lengths_arr = np.asarray(lengths)
+    if lengths_arr.dtype == bool:
+        raise ValueError(
+            "lengths must be integers (the number of frames of each sequence), got "
+            "a boolean array; to mark sequence starts, pass sequence_ids instead."
+        )
     if lengths_arr.ndim != 1:
         raise ValueError(
             f"lengths must be a 1-D array of sequence lengths, got shape "

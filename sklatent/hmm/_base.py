@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 from joblib import effective_n_jobs
+from scipy.optimize import linear_sum_assignment
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -81,6 +82,104 @@ def _add_statistics(total, statistics):
     return {name: total[name] + value for name, value in statistics.items()}
 
 
+def observed_entries(X):
+    """Split frames with missing (NaN) entries into values and an observed mask.
+
+    The mask handling that emission models with missing entries share: a model
+    sums its log-densities over the observed entries only (a frame with nothing
+    observed has log-density 0 under every state) and weights its M-step
+    statistics by the mask.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_frames, n_features)
+        Frames; NaN marks a missing entry.
+
+    Returns
+    -------
+    values : ndarray of shape (n_frames, n_features)
+        ``X`` with 0 in place of NaN; ``X`` itself when nothing is missing.
+    observed : ndarray of bool of shape (n_frames, n_features) or None
+        Which entries are observed; None when all are.
+    """
+    missing = np.isnan(X)
+    if not missing.any():
+        return X, None
+    return np.where(missing, 0.0, X), ~missing
+
+
+def impute_feature_means(X):
+    """``X`` with each missing (NaN) entry replaced by the mean of its feature.
+
+    For initialisations (k-means, data covariances) that need complete frames.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_frames, n_features)
+        Frames; NaN marks a missing entry.
+
+    Returns
+    -------
+    X : ndarray of shape (n_frames, n_features)
+        Complete frames; ``X`` itself when nothing is missing.
+
+    Raises
+    ------
+    ValueError
+        If a feature is missing in every frame, so that no parameter of it can be
+        estimated.
+    """
+    missing = np.isnan(X)
+    if not missing.any():
+        return X
+    unobserved = missing.all(axis=0)
+    if unobserved.any():
+        raise ValueError(
+            f"Features {np.flatnonzero(unobserved).tolist()} of X are missing (NaN) "
+            "in every frame, so the model cannot learn them; drop those columns."
+        )
+    return np.where(missing, np.nanmean(X, axis=0), X)
+
+
+def _check_known_states(known_states, n_samples, n_states):
+    """Validate ``known_states``; None when no frame is labelled."""
+    if known_states is None:
+        return None
+    known = np.asarray(known_states)
+    if known.ndim != 1 or known.shape[0] != n_samples:
+        raise ValueError(
+            f"known_states must have one entry per row of X: X has {n_samples} rows "
+            f"but known_states has shape {known.shape}."
+        )
+    integral = known.dtype.kind in "iu" or (
+        known.dtype.kind == "f" and np.all(np.isfinite(known) & (known % 1 == 0))
+    )
+    if not integral:
+        raise ValueError(
+            "known_states must hold integer states (-1 for an unknown frame), got "
+            f"an array of dtype {known.dtype}."
+        )
+    known = known.astype(np.int64)
+    wrong = (known < -1) | (known >= n_states)
+    if wrong.any():
+        raise ValueError(
+            f"known_states must be -1 (unknown) or a state in [0, {n_states}), got "
+            f"{known[wrong][0]} in {describe_rows(wrong)}."
+        )
+    return known if np.any(known >= 0) else None
+
+
+def _clamp(frame_log_prob, known):
+    """Give every labelled frame a log-density of -inf under the other states."""
+    rows = np.flatnonzero(known >= 0)
+    if rows.size:
+        labels = known[rows]
+        kept = frame_log_prob[rows, labels]
+        frame_log_prob[rows] = -np.inf
+        frame_log_prob[rows, labels] = kept
+    return frame_log_prob
+
+
 def describe_rows(mask):
     """Name the rows where ``mask`` is true, for an error message.
 
@@ -102,7 +201,7 @@ def describe_rows(mask):
     return f"rows [{shown}, ...] ({rows.size} rows in all)"
 
 
-def broadcast_parameter(value, shape, name):
+def broadcast_parameter(value, shape, name, *, non_negative=False):
     """Broadcast a number or an array to ``shape`` as floats, or say what is wrong.
 
     Parameters
@@ -113,6 +212,8 @@ def broadcast_parameter(value, shape, name):
         The shape the model needs.
     name : str
         The parameter name, for the error message.
+    non_negative : bool, default=False
+        Whether negative values are an error (prior weights and scales).
 
     Returns
     -------
@@ -129,6 +230,11 @@ def broadcast_parameter(value, shape, name):
         ) from None
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{name} must be finite, got {value!r}.")
+    if non_negative and np.any(array < 0):
+        raise ValueError(
+            f"{name} must be non-negative (a prior weight or scale), got "
+            f"{array.min():g} in {value!r}."
+        )
     return array.copy()
 
 
@@ -195,6 +301,11 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         ``<name>_init`` (without the underscore) for given starting values.
     ``_x_dtype``
         The dtype that ``validate_data`` converts ``X`` to (float64 by default).
+    ``_supports_missing``
+        Whether NaN entries of ``X`` are missing values that the model
+        marginalises out (False by default: NaN is refused). When True, the hooks
+        receive ``X`` with NaN; :func:`observed_entries` and
+        :func:`impute_feature_means` are the shared mask helpers.
 
     and implements these hooks (all called with validated data):
 
@@ -203,9 +314,9 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         of this width; raise ``ValueError`` naming the parameter.
     ``_check_X_values(X)``
         Validate the values of ``X`` (after ``validate_data``, which already
-        refuses NaN and infinity), in ``fit`` and in every inference method; the
-        base accepts any finite value. Raise a ``ValueError`` that names the
-        offending rows with :func:`describe_rows`.
+        refuses infinity, and NaN unless ``_supports_missing``), in ``fit`` and in
+        every inference method; the base accepts any such value. Raise a
+        ``ValueError`` that names the offending rows with :func:`describe_rows`.
     ``_initialize_emissions(X, random_state, previous, restart)``
         Set the emission attributes to their starting values: the ``*_init``
         value when given, else (letter in ``init_params``) from the data, else
@@ -231,6 +342,20 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         Gaussians).
     ``_n_emission_parameters()``
         Number of free scalars of the emission model (for AIC and BIC).
+    ``_permute_emission_states(order)`` (optional)
+        Reorder the states of the emission parameters (new state ``s`` is old
+        state ``order[s]``); used to line fresh initial states up with
+        ``known_states``. The default indexes the first axis of every attribute
+        in ``_emission_attributes``; override it for attributes without a state
+        axis.
+
+    **Known states.** ``fit(..., known_states=...)`` clamps the state of every
+    labelled frame in the E-step (its emission log-density is ``-inf`` under the
+    other states), so that EM maximises the joint likelihood of the frames and
+    the given states, and the fitted states keep the labels' order. When the
+    emissions were initialised from the data, their states are first matched to
+    the labels (an assignment that maximises the agreement of each labelled
+    frame's most likely state with its label).
 
     **How the E-step feeds the M-step.** The sequences are cut into chunks of
     whole sequences (about 8,192 frames each, fixed by the data alone). For each
@@ -249,6 +374,7 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
     _emission_letters = ""
     _emission_attributes = ()
     _x_dtype = np.float64
+    _supports_missing = False
 
     _parameter_constraints = {
         "n_components": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -262,7 +388,11 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         "params": [str],
         "startprob_init": ["array-like", None],
         "transmat_init": ["array-like", None],
-        "n_jobs": [Integer(None, None, closed="neither"), None],
+        "n_jobs": [
+            Integer(None, -1, closed="right"),
+            Integer(1, None, closed="left"),
+            None,
+        ],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -337,6 +467,11 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
     def _n_emission_parameters(self):
         """Number of free scalars of the emission model."""
 
+    def _permute_emission_states(self, order):
+        """New state ``s`` of the emission parameters is old state ``order[s]``."""
+        for name in self._emission_attributes:
+            setattr(self, name, getattr(self, name)[order])
+
     # Fitting.
 
     def _check_letters(self):
@@ -358,10 +493,23 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
                 f"X has only {n_samples} frames, and each state needs at least one. "
                 "Lower n_components or give more data."
             )
-        n_states = self.n_components
-        broadcast_parameter(self.startprob_prior, (n_states,), "startprob_prior")
-        broadcast_parameter(self.transmat_prior, (n_states, n_states), "transmat_prior")
+        self._chain_priors()
         self._check_emission_parameters(n_features)
+
+    def _chain_priors(self):
+        """Dirichlet priors of the start and transition probabilities, broadcast."""
+        n_states = self.n_components
+        return (
+            broadcast_parameter(
+                self.startprob_prior, (n_states,), "startprob_prior", non_negative=True
+            ),
+            broadcast_parameter(
+                self.transmat_prior,
+                (n_states, n_states),
+                "transmat_prior",
+                non_negative=True,
+            ),
+        )
 
     def _previous_values(self):
         """Fitted values that fit keeps for parameters left out of ``init_params``.
@@ -385,14 +533,17 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
             previous[name] = getattr(self, name).copy()
         return previous
 
-    def _initialize(self, X, offsets, random_state, previous, restart):
+    def _initialize(self, X, offsets, known, random_state, previous, restart):
         n_states = self.n_components
         self._initialize_emissions(X, random_state, previous, restart)
+        frame_log_prob = self._emission_log_prob(X)
+        if known is not None:
+            frame_log_prob = self._match_known_states(frame_log_prob, known, previous)
         # Start and transition probabilities are counted from the states that the
         # initial emissions assign to the frames (with one pseudo-count each),
         # rather than drawn at random as in hmmlearn: random transition matrices
         # often trap EM in poor local optima.
-        labels = self._emission_log_prob(X).argmax(axis=1)
+        labels = frame_log_prob.argmax(axis=1)
         first = offsets[:-1]
         start_counts = np.bincount(labels[first], minlength=n_states) + 1.0
         within = np.ones(X.shape[0], dtype=bool)
@@ -419,9 +570,27 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         else:
             self.transmat_ = previous["transmat_"]
 
-    def _chunk_e_step(self, X, chunk):
+    def _match_known_states(self, frame_log_prob, known, previous):
+        """Line freshly initialised states up with the labels; clamp the labels.
+
+        Returns the clamped log-densities of the permuted states.
+        """
+        given = any(
+            name in previous or getattr(self, name.rstrip("_") + "_init") is not None
+            for name in self._emission_attributes
+        )
+        if not given:
+            rows = known >= 0
+            agreement = np.zeros((self.n_components, self.n_components))
+            np.add.at(agreement, (known[rows], frame_log_prob[rows].argmax(axis=1)), 1)
+            order = linear_sum_assignment(agreement, maximize=True)[1]
+            self._permute_emission_states(order)
+            frame_log_prob = frame_log_prob[:, order]
+        return _clamp(frame_log_prob, known)
+
+    def _chunk_e_step(self, X, chunk, known):
         """Log-likelihood and M-step statistics of one chunk of sequences."""
-        emission, filtered, scale, frame_log_norm = self._forward(X, chunk)
+        emission, filtered, scale, frame_log_norm = self._forward(X, chunk, known)
         posteriors, transition_counts = _kernels.backward(
             emission, filtered, scale, self.transmat_, chunk.offsets, "t" in self.params
         )
@@ -432,9 +601,9 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
             "emission": self._emission_statistics(X[chunk.rows], posteriors),
         }
 
-    def _e_step(self, X, chunks, map_chunks):
+    def _e_step(self, X, chunks, known, map_chunks):
         """Total log-likelihood and statistics, added over the chunks in order."""
-        results = map_chunks(lambda chunk: self._chunk_e_step(X, chunk), chunks)
+        results = map_chunks(lambda chunk: self._chunk_e_step(X, chunk, known), chunks)
         total = results[0]
         for result in results[1:]:
             emission = _add_statistics(total["emission"], result.pop("emission"))
@@ -442,20 +611,14 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         return total
 
     def _m_step(self, statistics):
-        n_states = self.n_components
+        startprob_prior, transmat_prior = self._chain_priors()
         if "s" in self.params:
-            prior = broadcast_parameter(
-                self.startprob_prior, (n_states,), "startprob_prior"
-            )
             self.startprob_ = _dirichlet_map(
-                prior, statistics["start_counts"], self.startprob_
+                startprob_prior, statistics["start_counts"], self.startprob_
             )
         if "t" in self.params:
-            prior = broadcast_parameter(
-                self.transmat_prior, (n_states, n_states), "transmat_prior"
-            )
             self.transmat_ = _dirichlet_map(
-                prior, statistics["transition_counts"], self.transmat_
+                transmat_prior, statistics["transition_counts"], self.transmat_
             )
         self._emission_m_step(statistics["emission"])
 
@@ -463,12 +626,12 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         names = ("startprob_", "transmat_", *self._emission_attributes)
         return {name: getattr(self, name) for name in names}
 
-    def _log_likelihood(self, X, chunks, map_chunks):
-        sums = map_chunks(lambda chunk: self._forward(X, chunk)[3].sum(), chunks)
+    def _log_likelihood(self, X, chunks, known, map_chunks):
+        sums = map_chunks(lambda chunk: self._forward(X, chunk, known)[3].sum(), chunks)
         return sum(sums[1:], start=sums[0])
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None, *, lengths=None, sequence_ids=None):
+    def fit(self, X, y=None, *, lengths=None, sequence_ids=None, known_states=None):
         """Estimate the model parameters with the EM (Baum-Welch) algorithm.
 
         Each of the ``n_init`` restarts initialises the parameters (see
@@ -489,6 +652,13 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
             Sequence id of each frame, the frames of one sequence contiguous. Being
             aligned with the rows, it is what metadata routing passes through
             cross-validation (``set_fit_request(sequence_ids="groups")``).
+        known_states : array-like of int of shape (n_samples,), default=None
+            The state of each frame where it is known, -1 where it is not. EM
+            then treats the labelled states as observed (it maximises the joint
+            likelihood of the frames and those states, which ``monitor_``
+            records), and the fitted states keep the labels' numbering. Aligned
+            with the rows, it is routed like ``sequence_ids``
+            (``set_fit_request(known_states=True)``).
 
         Returns
         -------
@@ -498,13 +668,14 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         X = self._validate_X(X, reset=True)
         offsets = _sequence_offsets(X.shape[0], lengths, sequence_ids)
         self._check_parameters(*X.shape)
+        known = _check_known_states(known_states, X.shape[0], self.n_components)
         previous = self._previous_values()
         random_state = check_random_state(self.random_state)
         chunks = _chunks(offsets)
         best_log_prob, best = -np.inf, None
         with _chunk_mapper(self.n_jobs, len(chunks)) as map_chunks:
             for init in range(self.n_init):
-                self._initialize(X, offsets, random_state, previous, init)
+                self._initialize(X, offsets, known, random_state, previous, init)
                 monitor = ConvergenceMonitor(
                     self.tol,
                     self.n_iter,
@@ -512,13 +683,20 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
                     desc=f"{type(self).__name__} init {init + 1}/{self.n_init}",
                 )
                 while not monitor.done:
-                    statistics = self._e_step(X, chunks, map_chunks)
+                    statistics = self._e_step(X, chunks, known, map_chunks)
+                    if known is not None and statistics["log_prob"] == -np.inf:
+                        raise ValueError(
+                            "known_states are impossible under the starting "
+                            "parameters (a labelled state that the start or "
+                            "transition probabilities rule out); check "
+                            "startprob_init and transmat_init."
+                        )
                     self._m_step(statistics)
                     monitor.report(statistics["log_prob"])
                 monitor.close()
                 log_prob = statistics["log_prob"]
                 if self.n_init > 1:
-                    log_prob = self._log_likelihood(X, chunks, map_chunks)
+                    log_prob = self._log_likelihood(X, chunks, known, map_chunks)
                 if best is None or log_prob > best_log_prob:
                     best_log_prob, best = log_prob, (self._get_parameters(), monitor)
         parameters, self.monitor_ = best
@@ -528,7 +706,9 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         self.n_iter_ = self.monitor_.iter
         return self
 
-    def fit_transform(self, X, y=None, *, lengths=None, sequence_ids=None):
+    def fit_transform(
+        self, X, y=None, *, lengths=None, sequence_ids=None, known_states=None
+    ):
         """Fit the model, then return the posterior state probabilities of X.
 
         Parameters
@@ -541,15 +721,20 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
             Number of frames of each sequence.
         sequence_ids : array-like of shape (n_samples,), default=None
             Sequence id of each frame.
+        known_states : array-like of int of shape (n_samples,), default=None
+            Known state of each frame (-1 if unknown), for :meth:`fit` only: the
+            posteriors returned are those of :meth:`transform`, from the frames
+            alone.
 
         Returns
         -------
         posteriors : ndarray of shape (n_samples, n_components)
             p(state of frame t | all frames of its sequence).
         """
-        return self.fit(X, lengths=lengths, sequence_ids=sequence_ids).transform(
-            X, lengths=lengths, sequence_ids=sequence_ids
+        self.fit(
+            X, lengths=lengths, sequence_ids=sequence_ids, known_states=known_states
         )
+        return self.transform(X, lengths=lengths, sequence_ids=sequence_ids)
 
     # Inference.
 
@@ -559,16 +744,20 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
             self,
             X,
             dtype=self._x_dtype,
+            ensure_all_finite="allow-nan" if self._supports_missing else True,
             ensure_min_samples=2 if reset else 1,
             reset=reset,
         )
         self._check_X_values(X)
         return X
 
-    def _forward(self, X, chunk):
+    def _forward(self, X, chunk, known=None):
         """Scaled forward pass over one chunk (see ``_kernels.forward``)."""
+        frame_log_prob = self._emission_log_prob(X[chunk.rows])
+        if known is not None:
+            frame_log_prob = _clamp(frame_log_prob, known[chunk.rows])
         return _kernels.forward(
-            self._emission_log_prob(X[chunk.rows]),
+            frame_log_prob,
             self.startprob_,
             self.transmat_,
             chunk.offsets,
@@ -815,4 +1004,5 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         tags = super().__sklearn_tags__()
         # Inputs are computed on in float64, whatever their dtype.
         tags.transformer_tags.preserves_dtype = ["float64"]
+        tags.input_tags.allow_nan = self._supports_missing
         return tags

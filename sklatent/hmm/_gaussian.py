@@ -8,14 +8,22 @@ from sklearn.cluster import KMeans
 from sklearn.utils._param_validation import Interval, StrOptions
 from threadpoolctl import threadpool_limits
 
-from . import _kernels
-from ._base import BaseHMM, broadcast_parameter
+from . import _gaussian_kernels
+from ._base import (
+    BaseHMM,
+    broadcast_parameter,
+    describe_rows,
+    impute_feature_means,
+)
 
 __all__ = ["GaussianHMM"]
 
 # Expected number of frames below which a state counts as empty: its emission
 # parameters keep their previous values instead of a 0/0 update.
 _EMPTY_STATE = 1e-10
+# Largest magnitude of X: squared deviations summed over a billion frames stay
+# finite in float64 (their overflow is what turns scores into NaN).
+_LARGEST_VALUE = 1e100
 # k-means initialisation runs on at most this many randomly chosen frames: the
 # starting means need not be exact, and k-means on all frames of a long recording
 # would cost more than the EM iterations.
@@ -86,8 +94,8 @@ class GaussianHMM(BaseHMM):
         hmmlearn and, unlike hmmlearn, also enforced at every M-step so that a
         state that collapses onto few frames never gets a singular covariance.
     startprob_prior : float or array-like of shape (n_components,), default=1.0
-        Dirichlet prior on ``startprob_``; 1.0 means no prior (maximum
-        likelihood).
+        Dirichlet prior (non-negative) on ``startprob_``; 1.0 means no prior
+        (maximum likelihood).
     transmat_prior : float or array-like of shape (n_components, n_components), \
             default=1.0
         Dirichlet prior on each row of ``transmat_``.
@@ -95,14 +103,15 @@ class GaussianHMM(BaseHMM):
             default=0
         Mean of the normal prior on ``means_``.
     means_weight : float or array-like of shape (n_components,), default=0
-        Precision (in pseudo-frames) of the normal prior on ``means_``; 0 means no
-        prior.
+        Precision (in pseudo-frames, non-negative) of the normal prior on
+        ``means_``; 0 means no prior.
     covars_prior : float or array-like, default=1e-2
         Scale of the prior on the covariances (inverse gamma for "spherical" and
         "diag", inverse Wishart for "full" and "tied"), in the shape of
-        ``covariances_`` for arrays.
+        ``covariances_`` for arrays: non-negative, and symmetric positive
+        semi-definite matrices for "full" and "tied".
     covars_weight : float, default=1
-        Shape (in pseudo-frames) of the covariance prior.
+        Shape (in pseudo-frames, non-negative) of the covariance prior.
     algorithm : {"viterbi", "map"}, default="viterbi"
         Decoder of :meth:`predict`: "viterbi" gives the most likely state path,
         "map" the most likely state of each frame.
@@ -198,6 +207,7 @@ class GaussianHMM(BaseHMM):
 
     _emission_letters = "mc"
     _emission_attributes = ("means_", "covariances_")
+    _supports_missing = True
 
     _parameter_constraints = {
         **BaseHMM._parameter_constraints,
@@ -206,7 +216,7 @@ class GaussianHMM(BaseHMM):
         "means_prior": ["array-like", numbers.Real],
         "means_weight": ["array-like", numbers.Real],
         "covars_prior": ["array-like", numbers.Real],
-        "covars_weight": [numbers.Real],
+        "covars_weight": [Interval(numbers.Real, 0, None, closed="left")],
         "means_init": ["array-like", None],
         "covariances_init": ["array-like", None],
     }
@@ -270,13 +280,27 @@ class GaussianHMM(BaseHMM):
 
     def _means_weight(self):
         weight = broadcast_parameter(
-            self.means_weight, (self.n_components,), "means_weight"
+            self.means_weight, (self.n_components,), "means_weight", non_negative=True
         )
         return weight[:, np.newaxis]
 
     def _covars_prior(self, n_features):
         shape = _covariance_shape(self.covariance_type, self.n_components, n_features)
-        prior = broadcast_parameter(self.covars_prior, shape, "covars_prior")
+        diagonal = self.covariance_type in ("spherical", "diag")
+        prior = broadcast_parameter(
+            self.covars_prior, shape, "covars_prior", non_negative=diagonal
+        )
+        if not diagonal:
+            # Scale matrices of inverse Wishart priors: symmetric, positive
+            # semi-definite.
+            matrices = prior.reshape(-1, n_features, n_features)
+            if not np.allclose(matrices, matrices.transpose(0, 2, 1)) or np.any(
+                np.linalg.eigvalsh(matrices) < -1e-12 * np.abs(matrices).max()
+            ):
+                raise ValueError(
+                    "covars_prior must hold symmetric positive semi-definite "
+                    f'matrices for covariance_type="{self.covariance_type}".'
+                )
         return prior[:, np.newaxis] if self.covariance_type == "spherical" else prior
 
     def _check_emission_parameters(self, n_features):
@@ -319,8 +343,20 @@ class GaussianHMM(BaseHMM):
 
     # The emission hooks of BaseHMM.
 
+    def _check_X_values(self, X):
+        with np.errstate(invalid="ignore"):
+            too_large = np.abs(X) > _LARGEST_VALUE
+        if too_large.any():
+            raise ValueError(
+                f"X has values above {_LARGEST_VALUE:g} in magnitude, in "
+                f"{describe_rows(too_large.any(axis=1))}; their squares overflow "
+                "float64. Rescale X (for instance with StandardScaler)."
+            )
+
     def _initialize_emissions(self, X, random_state, previous, restart):
         n_features = X.shape[1]
+        # k-means and the data covariance need complete frames.
+        X = impute_feature_means(X)
         # Drawn in every restart, so that the random stream does not depend on
         # which parameters are given.
         seed = random_state.randint(np.iinfo(np.int32).max)
@@ -372,11 +408,8 @@ class GaussianHMM(BaseHMM):
             return np.repeat(self.covariances_[:, np.newaxis], self.n_features_in_, 1)
         return self.covariances_
 
-    def _emission_log_prob(self, X):
-        if self.covariance_type in ("spherical", "diag"):
-            return _kernels.diag_gaussian_log_prob(
-                X, self.means_, self._diag_variances()
-            )
+    def _precision_factors(self):
+        """Upper Cholesky factors of the precisions and log-determinants, per state."""
         covariances = self.covariances_
         if self.covariance_type == "tied":
             covariances = covariances[np.newaxis]
@@ -386,46 +419,67 @@ class GaussianHMM(BaseHMM):
         if self.covariance_type == "tied":
             precision_chols = np.repeat(precision_chols, self.n_components, axis=0)
             log_dets = np.repeat(log_dets, self.n_components)
-        return _kernels.cholesky_gaussian_log_prob(
-            X, self.means_, precision_chols, log_dets
+        return precision_chols, log_dets
+
+    def _emission_log_prob(self, X):
+        if self.covariance_type in ("spherical", "diag"):
+            return _gaussian_kernels.diag_gaussian_log_prob(
+                X, self.means_, self._diag_variances()
+            )
+        return _gaussian_kernels.cholesky_gaussian_log_prob(
+            X, self.means_, *self._precision_factors()
         )
 
     def _emission_statistics(self, X, posteriors):
-        occupancy, sums, squares = _kernels.weighted_moments(X, posteriors)
-        statistics = {"occupancy": occupancy, "sums": sums, "squares": squares}
-        if "c" in self.params and self.covariance_type in ("full", "tied"):
-            statistics["outer"] = _kernels.weighted_outer_products(X, posteriors)
-        return statistics
+        # Moments about the current means of each state (see _gaussian_kernels).
+        if self.covariance_type in ("spherical", "diag"):
+            occupancy, sums, squares, missing = _gaussian_kernels.centred_moments(
+                X, posteriors, self.means_
+            )
+            return {
+                "occupancy": occupancy,
+                "sums": sums,
+                "squares": squares,
+                "missing": missing,
+            }
+        occupancy, sums, outer = _gaussian_kernels.centred_outer_products(
+            X, posteriors, self.means_, self._precision_factors()[0]
+        )
+        return {"occupancy": occupancy, "sums": sums, "outer": outer}
 
     def _emission_m_step(self, statistics):
-        # The updates follow hmmlearn's GaussianHMM._do_mstep term by term (Huang,
-        # Acero and Hon, "Spoken Language Processing", pp. 443-445), plus the guard
-        # for empty states and the min_covar floor.
+        # The updates are those of hmmlearn's GaussianHMM._do_mstep (Huang, Acero
+        # and Hon, "Spoken Language Processing", pp. 443-445), written with moments
+        # about the previous means, plus the guard for empty states and the
+        # min_covar floor.
         n_features = self.n_features_in_
-        diagonal = self.covariance_type in ("spherical", "diag")
-        occupancy = statistics["occupancy"]
-        weighted_sums, squares = statistics["sums"], statistics["squares"]
+        occupancy, sums = statistics["occupancy"], statistics["sums"]
         empty = occupancy < _EMPTY_STATE
         denominator = occupancy[:, np.newaxis]
         means_prior = self._means_prior(n_features)
         means_weight = self._means_weight()
+        previous_means = self.means_
+        shift = np.zeros_like(previous_means)
         if "m" in self.params:
             total_weight = means_weight + denominator
-            means = (means_weight * means_prior + weighted_sums) / np.where(
+            shift = (means_weight * (means_prior - previous_means) + sums) / np.where(
                 total_weight > 0, total_weight, 1.0
             )
-            self.means_ = np.where(empty[:, np.newaxis], self.means_, means)
+            shift[empty] = 0.0
+            self.means_ = previous_means + shift
         if "c" not in self.params:
             return
-        means = self.means_
-        mean_shift = means - means_prior
+        mean_shift = self.means_ - means_prior
         covars_prior = self._covars_prior(n_features)
-        if diagonal:
+        if self.covariance_type in ("spherical", "diag"):
+            # A missing entry adds its conditional variance, the previous one.
+            squares = statistics["squares"]
+            squares = squares + self._diag_variances() * statistics["missing"]
             scatter = (
                 means_weight * mean_shift**2
                 + squares
-                - 2.0 * means * weighted_sums
-                + means**2 * denominator
+                - 2.0 * shift * sums
+                + shift**2 * denominator
             )
             shape = max(self.covars_weight - 1.0, 0.0) + denominator
             variances = (covars_prior + scatter) / np.maximum(shape, 1e-5)
@@ -437,7 +491,7 @@ class GaussianHMM(BaseHMM):
             variances = np.maximum(variances, self.min_covar)
             self.covariances_ = np.where(empty_rows, self.covariances_, variances)
             return
-        cross = weighted_sums[:, :, np.newaxis] * means[:, np.newaxis, :]
+        cross = sums[:, :, np.newaxis] * shift[:, np.newaxis, :]
         scatter = (
             means_weight[:, :, np.newaxis]
             * mean_shift[:, :, np.newaxis]
@@ -445,8 +499,8 @@ class GaussianHMM(BaseHMM):
             + statistics["outer"]
             - cross
             - cross.transpose(0, 2, 1)
-            + means[:, :, np.newaxis]
-            * means[:, np.newaxis, :]
+            + shift[:, :, np.newaxis]
+            * shift[:, np.newaxis, :]
             * occupancy[:, None, None]
         )
         shape = max(self.covars_weight - n_features, 0.0)
@@ -476,6 +530,12 @@ class GaussianHMM(BaseHMM):
             )
             noise = np.einsum("ij,ijk->ik", noise, factors[states])
         return self.means_[states] + noise
+
+    def _permute_emission_states(self, order):
+        self.means_ = self.means_[order]
+        # Tied covariances are shared by all states.
+        if self.covariance_type != "tied":
+            self.covariances_ = self.covariances_[order]
 
     def _inverse_transform(self, Z):
         return Z @ self.means_

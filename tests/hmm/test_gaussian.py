@@ -9,6 +9,8 @@ from hmmlearn import hmm as hmmlearn_hmm
 from sklatent import GaussianHMM
 from sklatent.datasets import make_hmm_sequences
 
+from ._models import match_states
+
 COVARIANCE_TYPES = ["diag", "full", "spherical", "tied"]
 
 
@@ -144,12 +146,7 @@ def test_posteriors_scores_and_criteria_agree_with_hmmlearn(data):
 def test_fit_recovers_the_true_model(data):
     X, lengths, states, params = data
     model = GaussianHMM(3, n_iter=100, random_state=0).fit(X, lengths=lengths)
-    # Match the learnt states to the true ones by their means.
-    order = [
-        int(np.argmin(((model.means_ - mean) ** 2).sum(axis=1)))
-        for mean in params["means"]
-    ]
-    assert sorted(order) == [0, 1, 2]
+    order = match_states(model.means_, params["means"])
     np.testing.assert_allclose(model.means_[order], params["means"], atol=0.3)
     np.testing.assert_allclose(
         model.transmat_[np.ix_(order, order)], params["transmat"], atol=0.1
@@ -353,3 +350,56 @@ def test_em_over_several_chunks_agrees_with_hmmlearn():
     reference = _hmmlearn_from(start, "diag", n_iter=5, tol=-np.inf)
     reference.fit(X, lengths)
     _assert_same_parameters(ours, reference, "diag", atol=1e-8)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_fit_far_from_the_origin_equals_the_centred_fit(covariance_type):
+    X, lengths, _, _ = make_hmm_sequences(
+        n_sequences=10, sequence_length=100, n_components=2, random_state=0
+    )
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    params = {"covariance_type": covariance_type, "n_iter": 10, "tol": -np.inf}
+    centred = GaussianHMM(2, random_state=0, **params).fit(X, lengths=lengths)
+    shifted = GaussianHMM(2, random_state=0, **params).fit(X + 1e8, lengths=lengths)
+    np.testing.assert_allclose(shifted.means_ - 1e8, centred.means_, atol=1e-6)
+    np.testing.assert_allclose(shifted.covariances_, centred.covariances_, atol=1e-6)
+    np.testing.assert_allclose(shifted.transmat_, centred.transmat_, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "name, value, covariance_type",
+    [
+        ("means_weight", -5.0, "diag"),
+        ("means_weight", [1.0, -1.0, 1.0], "full"),
+        ("covars_prior", -0.1, "diag"),
+        ("covars_prior", -0.1, "spherical"),
+        ("startprob_prior", [1.0, -2.0, 1.0], "diag"),
+        ("transmat_prior", -1.0, "tied"),
+    ],
+)
+def test_negative_prior_hyperparameters_are_rejected(
+    data, name, value, covariance_type
+):
+    X, lengths, _, _ = data
+    model = GaussianHMM(3, covariance_type=covariance_type, **{name: value})
+    with pytest.raises(ValueError, match=f"{name} must be non-negative"):
+        model.fit(X, lengths=lengths)
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "tied"])
+def test_covariance_prior_that_is_not_positive_semi_definite_is_rejected(
+    data, covariance_type
+):
+    X, lengths, _, _ = data
+    bad = np.diag([1.0, -1.0, 1.0])
+    if covariance_type == "full":
+        bad = np.tile(bad, (3, 1, 1))
+    model = GaussianHMM(3, covariance_type=covariance_type, covars_prior=bad)
+    with pytest.raises(ValueError, match="positive semi-definite"):
+        model.fit(X, lengths=lengths)
+
+
+def test_negative_covars_weight_is_rejected(data):
+    X, lengths, _, _ = data
+    with pytest.raises(ValueError, match="covars_weight"):
+        GaussianHMM(3, covars_weight=-1.0).fit(X, lengths=lengths)

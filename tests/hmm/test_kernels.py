@@ -1,79 +1,35 @@
 """The compiled recursions against full enumeration of all state paths."""
 
-import itertools
-
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from scipy.special import logsumexp
 from scipy.stats import multivariate_normal
 
 from sklatent import GaussianHMM
 from sklatent.hmm import _kernels
 
-COVARIANCE_TYPES = ["diag", "full", "spherical", "tied"]
+from ._enumeration import enumerate_paths
+from ._models import COVARIANCE_TYPES, dense_covariances, random_gaussian_hmm
 
 
-def _random_model(rng, n_states, n_features, covariance_type):
-    """A GaussianHMM with random parameters, set as if it had been fitted."""
-    model = GaussianHMM(n_states, covariance_type=covariance_type)
-    model.startprob_ = rng.dirichlet(np.ones(n_states))
-    model.transmat_ = rng.dirichlet(np.ones(n_states), size=n_states)
-    model.means_ = rng.normal(0, 1.5, size=(n_states, n_features))
-    factors = rng.normal(size=(n_states, n_features, n_features))
-    full = factors @ factors.transpose(0, 2, 1) + 0.5 * np.eye(n_features)
-    model.covariances_ = {
-        "diag": rng.uniform(0.3, 2.0, size=(n_states, n_features)),
-        "spherical": rng.uniform(0.3, 2.0, size=n_states),
-        "full": full,
-        "tied": full[0],
-    }[covariance_type]
-    model.n_features_in_ = n_features
-    return model
-
-
-def _dense_covariances(model):
-    n_states, n_features = model.means_.shape
-    covariances = model.covariances_
-    if model.covariance_type == "diag":
-        return np.stack([np.diag(c) for c in covariances])
-    if model.covariance_type == "spherical":
-        return covariances[:, None, None] * np.eye(n_features)
-    if model.covariance_type == "tied":
-        return np.tile(covariances, (n_states, 1, 1))
-    return covariances
-
-
-def _path_log_probabilities(model, X):
-    """Every state path of one sequence and its joint log-probability with X."""
-    n_states = model.n_components
-    covariances = _dense_covariances(model)
-    emission = np.column_stack(
+def _emission_log_prob(model, X):
+    """Log-density of each frame under each state, by scipy."""
+    covariances = dense_covariances(model)
+    return np.column_stack(
         [
             multivariate_normal(model.means_[k], covariances[k]).logpdf(X).reshape(-1)
-            for k in range(n_states)
+            for k in range(model.n_components)
         ]
     )
-    paths = np.array(list(itertools.product(range(n_states), repeat=len(X))))
-    log_joint = np.log(model.startprob_[paths[:, 0]])
-    log_joint += np.log(model.transmat_[paths[:, :-1], paths[:, 1:]]).sum(axis=1)
-    log_joint += emission[np.arange(len(X)), paths].sum(axis=1)
-    return paths, log_joint
 
 
 def _enumerate(model, X):
     """Log-likelihood, posteriors and best path of one sequence by enumeration."""
-    paths, log_joint = _path_log_probabilities(model, X)
-    log_likelihood = logsumexp(log_joint)
-    weights = np.exp(log_joint - log_likelihood)
-    posteriors = np.stack(
-        [
-            np.bincount(paths[:, t], weights, minlength=model.n_components)
-            for t in range(len(X))
-        ]
+    result = enumerate_paths(
+        model.startprob_, model.transmat_, _emission_log_prob(model, X)
     )
-    return log_likelihood, posteriors, paths[np.argmax(log_joint)]
+    return result["log_likelihood"], result["posteriors"], result["path"]
 
 
 CASES = [
@@ -90,7 +46,7 @@ def test_inference_equals_enumeration_of_all_paths(
     n_states, lengths, covariance_type, seed
 ):
     rng = np.random.default_rng(seed)
-    model = _random_model(rng, n_states, 2, covariance_type)
+    model = random_gaussian_hmm(rng, n_states, 2, covariance_type)
     X = rng.normal(0, 2, size=(sum(lengths), 2))
     bounds = np.cumsum([0, *lengths])
     expected = [_enumerate(model, X[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
@@ -112,7 +68,7 @@ def test_inference_equals_enumeration_of_all_paths(
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 def test_filtered_probabilities_equal_enumeration_of_prefixes(covariance_type):
     rng = np.random.default_rng(7)
-    model = _random_model(rng, 3, 2, covariance_type)
+    model = random_gaussian_hmm(rng, 3, 2, covariance_type)
     X = rng.normal(0, 2, size=(5, 2))
     filtered = model.filter_proba(X)
     for t in range(len(X)):
@@ -122,13 +78,11 @@ def test_filtered_probabilities_equal_enumeration_of_prefixes(covariance_type):
 
 def test_transition_counts_equal_enumeration():
     rng = np.random.default_rng(3)
-    model = _random_model(rng, 3, 2, "diag")
+    model = random_gaussian_hmm(rng, 3, 2, "diag")
     X = rng.normal(0, 2, size=(5, 2))
-    paths, log_joint = _path_log_probabilities(model, X)
-    weights = np.exp(log_joint - logsumexp(log_joint))
-    expected = np.zeros((3, 3))
-    for path, weight in zip(paths, weights):
-        np.add.at(expected, (path[:-1], path[1:]), weight)
+    expected = enumerate_paths(
+        model.startprob_, model.transmat_, _emission_log_prob(model, X)
+    )["transition_counts"]
 
     offsets = np.array([0, 5])
     emission_scaled, filtered, scale, _ = _kernels.forward(

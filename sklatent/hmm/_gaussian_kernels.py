@@ -1,0 +1,318 @@
+"""Compiled emission kernels of Gaussian HMMs, with missing entries marginalised.
+
+NaN entries of ``X`` are missing. A frame's density is the Gaussian's marginal on
+its observed block ``o``, N(x_o; mu_o, Sigma_oo); a frame with nothing observed has
+density one. With the precision Lambda = Sigma^-1 this takes a solve with the small
+missing block ``m`` only: the conditional mean of the missing entries is
+``mu_m - Lambda_mm^-1 Lambda_mo (x_o - mu_o)`` and their conditional covariance
+``Lambda_mm^-1``; the quadratic form of the marginal equals ``d' Lambda d`` for the
+deviation ``d`` completed with that conditional mean, and ``log det Sigma_oo = log
+det Sigma + log det Lambda_mm``. Diagonal covariances reduce to sums over the
+observed features. Frames without missing entries take the complete-data path.
+
+The M-step statistics are centred on the current means of each state (Welford's
+shifted-data moments), so that data far from the origin (an offset of 1e8 on unit
+variances) lose no precision to cancellation, and missing entries contribute the
+moments of their conditional law given the observed ones, which is the EM update
+for missing data.
+"""
+
+import numpy as np
+
+from ._kernels import _compile
+
+_LOG_2PI = np.log(2.0 * np.pi)
+
+
+@_compile
+def _missing_features(x, missing, observed):
+    """Fill the indices of the missing and observed entries of a row; count them."""
+    n_missing = 0
+    n_observed = 0
+    for f in range(x.shape[0]):
+        if x[f] != x[f]:
+            missing[n_missing] = f
+            n_missing += 1
+        else:
+            observed[n_observed] = f
+            n_observed += 1
+    return n_missing, n_observed
+
+
+@_compile
+def diag_gaussian_log_prob(X, means, variances):
+    """Log-density of each frame under diagonal Gaussians, NaN entries marginalised.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_frames, n_features)
+        Frames; NaN entries are missing.
+    means : ndarray of shape (n_states, n_features)
+        Mean of each state.
+    variances : ndarray of shape (n_states, n_features)
+        Variances of each state.
+
+    Returns
+    -------
+    log_prob : ndarray of shape (n_frames, n_states)
+        log N(x_t; means[k], diag(variances[k])) over the observed entries.
+    """
+    n_frames, n_features = X.shape
+    n_states = means.shape[0]
+    precisions = 1.0 / variances
+    log_variances = np.log(variances)
+    constants = -0.5 * (n_features * np.log(2.0 * np.pi) + log_variances.sum(axis=1))
+    log_prob = np.empty((n_frames, n_states))
+    for t in range(n_frames):
+        complete = True
+        for f in range(n_features):
+            if X[t, f] != X[t, f]:
+                complete = False
+        for k in range(n_states):
+            acc = 0.0
+            if complete:
+                for f in range(n_features):
+                    diff = X[t, f] - means[k, f]
+                    acc += diff * diff * precisions[k, f]
+                log_prob[t, k] = constants[k] - 0.5 * acc
+                continue
+            for f in range(n_features):
+                if X[t, f] == X[t, f]:
+                    diff = X[t, f] - means[k, f]
+                    acc += diff * diff * precisions[k, f] + _LOG_2PI
+                    acc += log_variances[k, f]
+            log_prob[t, k] = -0.5 * acc
+    return log_prob
+
+
+@_compile
+def _complete_deviation(x, mean, precision, missing, n_missing, observed, n_observed):
+    """Deviation of a row from ``mean``, its missing entries at their conditional mean.
+
+    Returns the completed deviation and the lower Cholesky factor L of the missing
+    block of the precision (L L' = Lambda_mm, the inverse conditional covariance).
+    """
+    deviation = np.zeros(x.shape[0])
+    for a in range(n_observed):
+        f = observed[a]
+        deviation[f] = x[f] - mean[f]
+    factor = np.zeros((n_missing, n_missing))
+    for i in range(n_missing):
+        for j in range(i + 1):
+            acc = precision[missing[i], missing[j]]
+            for q in range(j):
+                acc -= factor[i, q] * factor[j, q]
+            if i == j:
+                factor[i, i] = np.sqrt(acc)
+            else:
+                factor[i, j] = acc / factor[j, j]
+    # Solve Lambda_mm d_m = -Lambda_mo d_o by forward then back substitution.
+    solution = np.empty(n_missing)
+    for i in range(n_missing):
+        acc = 0.0
+        for a in range(n_observed):
+            acc -= precision[missing[i], observed[a]] * deviation[observed[a]]
+        for q in range(i):
+            acc -= factor[i, q] * solution[q]
+        solution[i] = acc / factor[i, i]
+    for i in range(n_missing - 1, -1, -1):
+        acc = solution[i]
+        for q in range(i + 1, n_missing):
+            acc -= factor[q, i] * solution[q]
+        solution[i] = acc / factor[i, i]
+    for i in range(n_missing):
+        deviation[missing[i]] = solution[i]
+    return deviation, factor
+
+
+@_compile
+def _precisions(precision_chols):
+    """Precision matrices P P' from their upper Cholesky factors P."""
+    n_states, n_features, _ = precision_chols.shape
+    precisions = np.empty((n_states, n_features, n_features))
+    for k in range(n_states):
+        precisions[k] = precision_chols[k] @ precision_chols[k].T
+    return precisions
+
+
+@_compile
+def cholesky_gaussian_log_prob(X, means, precision_chols, log_dets):
+    """Log-density of each frame under full-covariance Gaussians, NaN marginalised.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_frames, n_features)
+        Frames; NaN entries are missing.
+    means : ndarray of shape (n_states, n_features)
+        Mean of each state.
+    precision_chols : ndarray of shape (n_states, n_features, n_features)
+        Upper-triangular P_k with P_k @ P_k.T the inverse covariance of state k.
+    log_dets : ndarray of shape (n_states,)
+        Log-determinant of each covariance.
+
+    Returns
+    -------
+    log_prob : ndarray of shape (n_frames, n_states)
+        log N(x_t; means[k], covariance k) over the observed entries.
+    """
+    n_frames, n_features = X.shape
+    n_states = means.shape[0]
+    constants = -0.5 * (n_features * np.log(2.0 * np.pi) + log_dets)
+    precisions = _precisions(precision_chols)
+    diff = np.empty(n_features)
+    missing = np.empty(n_features, dtype=np.int64)
+    observed = np.empty(n_features, dtype=np.int64)
+    log_prob = np.empty((n_frames, n_states))
+    for t in range(n_frames):
+        n_missing, n_observed = _missing_features(X[t], missing, observed)
+        for k in range(n_states):
+            if n_missing == 0:
+                for f in range(n_features):
+                    diff[f] = X[t, f] - means[k, f]
+                acc = 0.0
+                for j in range(n_features):
+                    projected = 0.0
+                    for i in range(j + 1):
+                        projected += diff[i] * precision_chols[k, i, j]
+                    acc += projected * projected
+                log_prob[t, k] = constants[k] - 0.5 * acc
+                continue
+            if n_observed == 0:
+                log_prob[t, k] = 0.0
+                continue
+            deviation, factor = _complete_deviation(
+                X[t], means[k], precisions[k], missing, n_missing, observed, n_observed
+            )
+            acc = n_observed * _LOG_2PI + log_dets[k]
+            for i in range(n_missing):
+                acc += 2.0 * np.log(factor[i, i])
+            for f in range(n_features):
+                row = 0.0
+                for g in range(n_features):
+                    row += precisions[k, f, g] * deviation[g]
+                acc += deviation[f] * row
+            log_prob[t, k] = -0.5 * acc
+    return log_prob
+
+
+@_compile
+def centred_moments(X, posteriors, centres):
+    """Posterior-weighted moments of the observed entries about each state's centre.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_frames, n_features)
+        Frames; NaN entries are missing.
+    posteriors : ndarray of shape (n_frames, n_states)
+        State probabilities of each frame.
+    centres : ndarray of shape (n_states, n_features)
+        Centre of each state (its current mean).
+
+    Returns
+    -------
+    occupancy : ndarray of shape (n_states,)
+        Expected number of frames in each state.
+    sums : ndarray of shape (n_states, n_features)
+        Posterior-weighted sum of ``x - centre`` over the observed entries.
+    squares : ndarray of shape (n_states, n_features)
+        Posterior-weighted sum of ``(x - centre) ** 2`` over the observed entries.
+    missing : ndarray of shape (n_states, n_features)
+        Posterior weight of the missing entries.
+    """
+    n_frames, n_features = X.shape
+    n_states = posteriors.shape[1]
+    occupancy = np.zeros(n_states)
+    sums = np.zeros((n_states, n_features))
+    squares = np.zeros((n_states, n_features))
+    missing = np.zeros((n_states, n_features))
+    for t in range(n_frames):
+        for k in range(n_states):
+            weight = posteriors[t, k]
+            occupancy[k] += weight
+            for f in range(n_features):
+                value = X[t, f]
+                if value == value:
+                    deviation = value - centres[k, f]
+                    weighted = weight * deviation
+                    sums[k, f] += weighted
+                    squares[k, f] += weighted * deviation
+                else:
+                    missing[k, f] += weight
+    return occupancy, sums, squares, missing
+
+
+@_compile
+def centred_outer_products(X, posteriors, centres, precision_chols):
+    """Posterior-weighted first and second moments about each state's centre.
+
+    Missing entries take their conditional law given the observed ones under each
+    state (mean and covariance from ``centres`` and ``precisions``).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_frames, n_features)
+        Frames; NaN entries are missing.
+    posteriors : ndarray of shape (n_frames, n_states)
+        State probabilities of each frame.
+    centres : ndarray of shape (n_states, n_features)
+        Centre of each state (its current mean).
+    precision_chols : ndarray of shape (n_states, n_features, n_features)
+        Upper-triangular P_k with P_k @ P_k.T the current inverse covariance of
+        state k.
+
+    Returns
+    -------
+    occupancy : ndarray of shape (n_states,)
+        Expected number of frames in each state.
+    sums : ndarray of shape (n_states, n_features)
+        Posterior-weighted sum of the expected ``x - centre``.
+    outer : ndarray of shape (n_states, n_features, n_features)
+        Posterior-weighted sum of the expected ``(x - centre) (x - centre)'``.
+    """
+    n_frames, n_features = X.shape
+    n_states = posteriors.shape[1]
+    occupancy = np.zeros(n_states)
+    sums = np.zeros((n_states, n_features))
+    outer = np.zeros((n_states, n_features, n_features))
+    precisions = _precisions(precision_chols)
+    deviation = np.empty(n_features)
+    missing = np.empty(n_features, dtype=np.int64)
+    observed = np.empty(n_features, dtype=np.int64)
+    for t in range(n_frames):
+        n_missing, n_observed = _missing_features(X[t], missing, observed)
+        for k in range(n_states):
+            weight = posteriors[t, k]
+            occupancy[k] += weight
+            if n_missing == 0:
+                for f in range(n_features):
+                    deviation[f] = X[t, f] - centres[k, f]
+            else:
+                completed, factor = _complete_deviation(
+                    X[t],
+                    centres[k],
+                    precisions[k],
+                    missing,
+                    n_missing,
+                    observed,
+                    n_observed,
+                )
+                deviation[:] = completed
+                # The conditional covariance (L L')^-1 = L^-T L^-1 of the missing
+                # entries, from the inverse of the triangular factor.
+                inverse = np.linalg.inv(factor)
+                for i in range(n_missing):
+                    for j in range(i + 1):
+                        acc = 0.0
+                        for q in range(i, n_missing):
+                            acc += inverse[q, i] * inverse[q, j]
+                        outer[k, missing[i], missing[j]] += weight * acc
+            for f in range(n_features):
+                weighted = weight * deviation[f]
+                sums[k, f] += weighted
+                for g in range(f + 1):
+                    outer[k, f, g] += weighted * deviation[g]
+    for k in range(n_states):
+        for f in range(n_features):
+            for g in range(f):
+                outer[k, g, f] = outer[k, f, g]
+    return occupancy, sums, outer
