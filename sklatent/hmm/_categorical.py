@@ -23,7 +23,8 @@ class CategoricalHMM(EmissionProbabilities, BaseHMM):
     (encode labels with :class:`~sklearn.preprocessing.LabelEncoder`) and
     ``n_features`` is the number of symbols, not of columns. A row with several
     columns holds several symbols of the same frame, each drawn independently from
-    the state's distribution.
+    the state's distribution. NaN marks a missing symbol: it is marginalised out
+    (it has probability one under every state) in fit, decoding and scores.
 
     The defaults equal those of ``hmmlearn.hmm.CategoricalHMM``.
 
@@ -123,6 +124,8 @@ class CategoricalHMM(EmissionProbabilities, BaseHMM):
     True
     """
 
+    _supports_missing = True
+
     _parameter_constraints = {
         **BaseHMM._parameter_constraints,
         "emissionprob_prior": ["array-like", numbers.Real],
@@ -173,7 +176,8 @@ class CategoricalHMM(EmissionProbabilities, BaseHMM):
 
     def _validate_X(self, X, reset):
         X = super()._validate_X(X, reset)
-        largest = np.nanmax(X) if X.size else 0
+        observed = X[~np.isnan(X)]
+        largest = observed.max() if observed.size else 0
         if reset:
             self.n_symbols_ = (
                 int(largest) + 1 if self.n_features is None else self.n_features
@@ -199,7 +203,9 @@ class CategoricalHMM(EmissionProbabilities, BaseHMM):
     def _emission_log_prob(self, X):
         with np.errstate(divide="ignore"):
             log_emission = np.log(self.emissionprob_.T)
-        symbols = X.astype(np.intp)
+        # A missing symbol indexes an extra row of zeros: it is marginalised out.
+        log_emission = np.vstack([log_emission, np.zeros(self.n_components)])
+        symbols = self._symbols(X)
         log_prob = log_emission[symbols[:, 0]]
         for column in range(1, symbols.shape[1]):
             log_prob += log_emission[symbols[:, column]]
@@ -209,16 +215,25 @@ class CategoricalHMM(EmissionProbabilities, BaseHMM):
         if "e" not in self.params:
             return {}
         n_states = self.n_components
-        counts = np.zeros(self.n_symbols_ * n_states)
-        # One weighted bincount over (symbol, state) pairs per column.
-        pairs = X.astype(np.intp)[:, :, np.newaxis] * n_states + np.arange(n_states)
+        # One weighted bincount over (symbol, state) pairs per column; missing
+        # symbols land in an extra symbol that is dropped.
+        counts = np.zeros((self.n_symbols_ + 1) * n_states)
+        pairs = self._symbols(X)[:, :, np.newaxis] * n_states + np.arange(n_states)
         for column in range(X.shape[1]):
             counts += np.bincount(
                 pairs[:, column].ravel(),
                 weights=posteriors.ravel(),
                 minlength=counts.size,
             )
-        return {"outcome_counts": counts.reshape(self.n_symbols_, n_states).T}
+        counts = counts.reshape(self.n_symbols_ + 1, n_states)[:-1]
+        return {"outcome_counts": counts.T}
+
+    def _symbols(self, X):
+        """Symbols as indices, ``n_symbols_`` where missing."""
+        missing = np.isnan(X)
+        if missing.any():
+            X = np.where(missing, self.n_symbols_, X)
+        return X.astype(np.intp)
 
     def _sample_emissions(self, states, random_state):
         uniforms = random_state.random_sample((states.shape[0], self.n_features_in_))

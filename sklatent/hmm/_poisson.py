@@ -5,7 +5,12 @@ import numbers
 import numpy as np
 from scipy.special import gammaln
 
-from ._base import BaseHMM, broadcast_parameter
+from ._base import (
+    BaseHMM,
+    broadcast_parameter,
+    impute_feature_means,
+    observed_entries,
+)
 from ._discrete import (
     check_non_negative_integers,
     counts_times_log,
@@ -27,7 +32,8 @@ class PoissonHMM(BaseHMM):
     Each frame is a vector of counts (events per hour, reads per window, calls per
     minute), each feature an independent Poisson draw with the rate of the frame's
     hidden state: ``x_tf | z_t ~ Poisson(lambdas_[z_t, f])``, with the states a
-    Markov chain as in :class:`GaussianHMM`.
+    Markov chain as in :class:`GaussianHMM`. NaN marks a missing count: it is
+    marginalised out of fit, decoding and scores, feature by feature.
 
     The parameters and defaults are those of ``hmmlearn.hmm.PoissonHMM``; the
     gamma prior is applied per state (see ``lambdas_prior``).
@@ -130,6 +136,8 @@ class PoissonHMM(BaseHMM):
     _emission_letters = "l"
     _emission_attributes = ("lambdas_",)
 
+    _supports_missing = True
+
     _parameter_constraints = {
         **BaseHMM._parameter_constraints,
         "lambdas_prior": ["array-like", numbers.Real],
@@ -181,26 +189,16 @@ class PoissonHMM(BaseHMM):
     def _gamma_prior(self, n_features):
         """``(alpha, beta)`` of the gamma prior, each (n_components, n_features)."""
         shape = (self.n_components, n_features)
-        prior = []
-        for name in ("lambdas_prior", "lambdas_weight"):
-            value = broadcast_parameter(getattr(self, name), shape, name)
-            if np.any(value < 0):
-                raise ValueError(
-                    f"{name} must be non-negative (0 means no prior), got "
-                    f"{getattr(self, name)!r}."
-                )
-            prior.append(value)
-        return prior
+        return [
+            broadcast_parameter(getattr(self, name), shape, name, non_negative=True)
+            for name in ("lambdas_prior", "lambdas_weight")
+        ]
 
     def _checked_lambdas_init(self, n_features):
-        lambdas = broadcast_parameter(
-            self.lambdas_init, (self.n_components, n_features), "lambdas_init"
+        shape = (self.n_components, n_features)
+        return broadcast_parameter(
+            self.lambdas_init, shape, "lambdas_init", non_negative=True
         )
-        if np.any(lambdas < 0):
-            raise ValueError(
-                f"lambdas_init must hold non-negative rates, got {self.lambdas_init!r}."
-            )
-        return lambdas
 
     def _check_X_values(self, X):
         check_non_negative_integers(X, "counts")
@@ -217,27 +215,40 @@ class PoissonHMM(BaseHMM):
         if self.lambdas_init is not None:
             self.lambdas_ = self._checked_lambdas_init(X.shape[1])
         elif "l" in self.init_params:
+            X = impute_feature_means(X)
             centres = initial_centres(X, self.n_components, seed, restart)
             self.lambdas_ = np.maximum(centres, _RATE_FLOOR * X.mean(axis=0))
         else:
             self.lambdas_ = previous["lambdas_"]
 
     def _emission_log_prob(self, X):
+        X, observed = observed_entries(X)
         log_prob = counts_times_log(X, log_or_minus_inf(self.lambdas_))
-        log_prob -= self.lambdas_.sum(axis=1)
+        if observed is None:
+            log_prob -= self.lambdas_.sum(axis=1)
+        else:
+            log_prob -= observed @ self.lambdas_.T
+        # A missing count is 0 here, and log(0!) = 0.
         log_prob -= gammaln(X + 1.0).sum(axis=1, keepdims=True)
         return log_prob
 
     def _emission_statistics(self, X, posteriors):
         if "l" not in self.params:
             return {}
-        return {"occupancy": posteriors.sum(axis=0), "sums": posteriors.T @ X}
+        X, observed = observed_entries(X)
+        # Expected number of frames of each state in which each feature is
+        # observed: the M-step maximises the likelihood of the observed counts.
+        if observed is None:
+            occupancy = np.repeat(posteriors.sum(axis=0)[:, np.newaxis], X.shape[1], 1)
+        else:
+            occupancy = posteriors.T @ observed
+        return {"occupancy": occupancy, "sums": posteriors.T @ X}
 
     def _emission_m_step(self, statistics):
         if "l" not in self.params:
             return
         alpha, beta = self._gamma_prior(self.n_features_in_)
-        occupancy = statistics["occupancy"][:, np.newaxis]
+        occupancy = statistics["occupancy"]
         denominator = beta + occupancy
         lambdas = (alpha + statistics["sums"]) / np.where(
             denominator > 0, denominator, 1.0

@@ -5,16 +5,16 @@ emission log-density written independently of sklatent (with scipy.stats), so th
 the shared tests in ``test_emission_models.py`` check every model the same way.
 """
 
-import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
-from scipy.special import logsumexp
 
 from sklatent import CategoricalHMM, PoissonHMM
 from sklatent.datasets import make_categorical_sequences, make_count_sequences
+
+from ._enumeration import enumerate_paths
 
 
 @dataclass
@@ -28,6 +28,9 @@ class EmissionCase:
     emission_init: Callable
     # reference_log_prob(model, X) -> (n_frames, n_states), from scipy.stats
     reference_log_prob: Callable
+    # reference_m_step(posteriors, X) -> {"<attribute>_": value}, maximum
+    # likelihood of the observed entries given the state posteriors
+    reference_m_step: Callable
     # Keyword arguments that turn every prior off.
     no_priors: dict
 
@@ -50,6 +53,33 @@ class EmissionCase:
         return model.fit(X, lengths=lengths)
 
 
+def _categorical_log_prob(model, X):
+    missing = np.isnan(X)
+    symbols = np.where(missing, 0, X).astype(int)
+    log_prob = np.log(model.emissionprob_[:, symbols].transpose(1, 2, 0))
+    return np.where(missing[:, :, np.newaxis], 0.0, log_prob).sum(axis=1)
+
+
+def _categorical_m_step(posteriors, X):
+    counts = np.zeros((posteriors.shape[1], int(np.nanmax(X)) + 1))
+    for t, column in zip(*np.nonzero(~np.isnan(X))):
+        counts[:, int(X[t, column])] += posteriors[t]
+    return {"emissionprob_": counts / counts.sum(axis=1, keepdims=True)}
+
+
+def _poisson_log_prob(model, X):
+    log_prob = np.stack(
+        [stats.poisson.logpmf(X, rates) for rates in model.lambdas_], axis=2
+    )
+    return np.where(np.isnan(log_prob), 0.0, log_prob).sum(axis=1)
+
+
+def _poisson_m_step(posteriors, X):
+    observed = ~np.isnan(X)
+    sums = posteriors.T @ np.where(observed, X, 0.0)
+    return {"lambdas_": sums / (posteriors.T @ observed)}
+
+
 def _categorical_data(n_sequences, sequence_length, seed):
     X, lengths, _, _ = make_categorical_sequences(
         n_sequences, sequence_length, n_components=3, n_symbols=5, random_state=seed
@@ -69,11 +99,10 @@ CASES = {
         model=CategoricalHMM,
         data=_categorical_data,
         emission_init=lambda rng, n_states, X: {
-            "emissionprob_init": rng.dirichlet(np.ones(int(X.max()) + 1), n_states)
+            "emissionprob_init": rng.dirichlet(np.ones(int(np.nanmax(X)) + 1), n_states)
         },
-        reference_log_prob=lambda model, X: np.log(
-            model.emissionprob_[:, X.astype(int)].transpose(1, 2, 0)
-        ).sum(axis=1),
+        reference_log_prob=_categorical_log_prob,
+        reference_m_step=_categorical_m_step,
         no_priors={},
     ),
     "poisson": EmissionCase(
@@ -82,51 +111,67 @@ CASES = {
         emission_init=lambda rng, n_states, X: {
             "lambdas_init": rng.uniform(0.5, 8.0, size=(n_states, X.shape[1]))
         },
-        reference_log_prob=lambda model, X: np.stack(
-            [stats.poisson.logpmf(X, rates).sum(axis=1) for rates in model.lambdas_],
-            axis=1,
-        ),
+        reference_log_prob=_poisson_log_prob,
+        reference_m_step=_poisson_m_step,
         no_priors={},
     ),
 }
 
 
-def brute_force(model, X, log_prob):
-    """Exact marginals of one sequence, by enumerating all its state paths.
+def exact_inference(model, X, lengths, log_prob, known_states=None):
+    """Enumerate the paths of every sequence: what the recursions must give.
 
-    Returns the log-likelihood of each prefix ``x_1..x_t``, the smoothed and the
-    filtered state probabilities of each frame, the log-joint of every path and
-    the largest of them.
+    ``log_prob`` is the emission log-density computed independently; labelled
+    frames of ``known_states`` keep only their label's term. Returns the
+    log-likelihood of each prefix of each sequence, the smoothed and filtered
+    state probabilities, the expected start and transition counts, and for each
+    sequence a function giving the log-joint of one path.
     """
-    n_frames, n_states = log_prob.shape
-    paths = np.array(list(itertools.product(range(n_states), repeat=n_frames)))
-    with np.errstate(divide="ignore"):
-        log_start, log_trans = np.log(model.startprob_), np.log(model.transmat_)
-    # Log-joint of every path up to every frame: shape (n_paths, n_frames).
-    steps = log_prob[np.arange(n_frames), paths]
-    steps[:, 0] += log_start[paths[:, 0]]
-    steps[:, 1:] += log_trans[paths[:, :-1], paths[:, 1:]]
-    prefix_joint = np.cumsum(steps, axis=1)
-    joint = prefix_joint[:, -1]
-    log_likelihood = logsumexp(joint)
-    weights = np.exp(joint - log_likelihood)
-    smoothed = np.zeros((n_frames, n_states))
-    filtered = np.zeros((n_frames, n_states))
-    prefix_log_likelihood = np.empty(n_frames)
-    for t in range(n_frames):
-        np.add.at(smoothed[t], paths[:, t], weights)
-        # Paths that share a prefix repeat it n_states ** (n_frames - t - 1) times.
-        repeats = np.log(n_states) * (n_frames - t - 1)
-        prefix_log_likelihood[t] = logsumexp(prefix_joint[:, t]) - repeats
-        prefix = np.exp(prefix_joint[:, t] - repeats - prefix_log_likelihood[t])
-        np.add.at(filtered[t], paths[:, t], prefix)
-    return {
-        "prefix_log_likelihood": prefix_log_likelihood,
-        "smoothed": smoothed,
-        "filtered": filtered,
-        "best_log_joint": joint.max(),
-        "log_joint": dict(zip(map(tuple, paths), joint)),
+    log_prob = log_prob.copy()
+    if known_states is not None:
+        labelled = known_states >= 0
+        keep = np.arange(log_prob.shape[1]) == known_states[:, np.newaxis]
+        log_prob[labelled[:, np.newaxis] & ~keep] = -np.inf
+    bounds = np.cumsum([0, *lengths])
+    result = {
+        "prefix": [],
+        "smoothed": [],
+        "filtered": [],
+        "path_log_joint": [],
+        "best": [],
     }
+    start_counts = np.zeros(model.n_components)
+    transition_counts = np.zeros((model.n_components, model.n_components))
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        whole = enumerate_paths(model.startprob_, model.transmat_, log_prob[a:b])
+        result["smoothed"].append(whole["posteriors"])
+        start_counts += whole["posteriors"][0]
+        transition_counts += whole["transition_counts"]
+        for t in range(b - a):
+            prefix = enumerate_paths(
+                model.startprob_, model.transmat_, log_prob[a : a + t + 1]
+            )
+            result["prefix"].append(prefix["log_likelihood"])
+            result["filtered"].append(prefix["posteriors"][-1])
+        result["path_log_joint"].append(
+            lambda path, a=a, b=b: _path_log_joint(model, log_prob[a:b], path)
+        )
+        result["best"].extend([_path_log_joint(model, log_prob[a:b], whole["path"])])
+        result["best"].extend([np.nan] * (b - a - 1))
+    result["smoothed"] = np.concatenate(result["smoothed"])
+    result["filtered"] = np.array(result["filtered"])
+    result["start_counts"] = start_counts
+    result["transition_counts"] = transition_counts
+    return result
+
+
+def _path_log_joint(model, log_prob, path):
+    with np.errstate(divide="ignore"):
+        return (
+            np.log(model.startprob_[path[0]])
+            + np.log(model.transmat_[path[:-1], path[1:]]).sum()
+            + log_prob[np.arange(len(path)), path].sum()
+        )
 
 
 def hmmlearn_from(reference_class, ours, **params):

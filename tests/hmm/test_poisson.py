@@ -125,7 +125,7 @@ def test_sampled_counts_have_the_rates_of_their_states(data):
 @pytest.mark.parametrize(
     "name, value, message",
     [
-        ("lambdas_init", -np.ones((3, 4)), "lambdas_init must hold non-negative"),
+        ("lambdas_init", -np.ones((3, 4)), "lambdas_init must be non-negative"),
         ("lambdas_init", np.ones((2, 4)), "lambdas_init must be a number or"),
         ("lambdas_prior", -1.0, "lambdas_prior must be non-negative"),
         ("lambdas_weight", -2.0, "lambdas_weight must be non-negative"),
