@@ -1,18 +1,28 @@
-"""Time sklatent's GaussianHMM against hmmlearn 0.3.3 in one process.
+"""Time sklatent's HMMs against hmmlearn 0.3.3 in one process, and print ratios.
 
-Data come from a known 4-state, 8-feature model with diagonal covariances:
-(a) one sequence of 100,000 frames, (b) 2,000 sequences of 50 frames. Every fit runs
-20 EM iterations without early stopping. "whole fit" includes each library's own
-initialisation; "EM alone" starts both from the same given parameters. hmmlearn runs
-with its default "log" implementation and with "scaling". Runs are interleaved and
-the median of 3 is reported; the ratio is hmmlearn's time over sklatent's.
+Each model has a section: a function that returns rows of the table, built with the
+shared helpers below (``measure`` times callables interleaved and keeps the median,
+``Row`` holds one comparison). Data come from known models with 4 states: (a) one
+sequence of 100,000 frames, (b) 2,000 sequences of 50 frames. Every fit runs 20 EM
+iterations without early stopping, each library with its own default
+initialisation ("whole fit"); hmmlearn runs its default "log" implementation.
 
-Run from the repository root: ``python benchmarks/bench_hmm.py``.
+Two kinds of rows: "speed-up" rows print hmmlearn's time over sklatent's;
+"cost" rows print the time of a harder sklatent fit over an easier one (missing
+entries over complete data), so that lower is better there.
+
+Run from the repository root: ``python benchmarks/bench_hmm.py`` (all sections),
+``python benchmarks/bench_hmm.py GaussianHMM`` (some), ``--repeats 1`` for a
+quick look.
 """
 
+import argparse
 import logging
+import os
 import time
 import warnings
+from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from hmmlearn import hmm as hmmlearn_hmm
@@ -20,101 +30,144 @@ from hmmlearn import hmm as hmmlearn_hmm
 from sklatent import GaussianHMM
 from sklatent.datasets import make_hmm_sequences
 
-N_STATES, N_FEATURES, N_ITER, N_REPEATS = 4, 8, 20, 3
-CASES = {
-    "(a) 1 x 100,000": (1, 100_000),
-    "(b) 2,000 x 50": (2_000, 50),
-}
+N_STATES, N_ITER = 4, 20
+CASES = {"(a) 1 x 100,000": (1, 100_000), "(b) 2,000 x 50": (2_000, 50)}
+MISSING_FRACTION = 0.2
 
 
-def _starting_parameters(X, lengths):
-    """Shared starting point for the EM-alone timings."""
-    model = GaussianHMM(N_STATES, n_iter=1, random_state=0).fit(X, lengths=lengths)
-    return {
-        "startprob": model.startprob_,
-        "transmat": model.transmat_,
-        "means": model.means_,
-        "covariances": model.covariances_,
-    }
+@dataclass
+class Row:
+    """One comparison of the table: ``ours`` against ``reference``, in seconds."""
+
+    model: str
+    case: str
+    ours_label: str
+    ours: float
+    reference_label: str
+    reference: float
+    kind: str = "speed-up"
+    target: str = ""
+
+    @property
+    def ratio(self):
+        if self.kind == "cost":
+            return self.ours / self.reference
+        return self.reference / self.ours
 
 
-def _sklatent_fit(X, lengths, start):
-    if start is None:
-        model = GaussianHMM(N_STATES, n_iter=N_ITER, tol=-np.inf, random_state=0)
-    else:
-        model = GaussianHMM(
-            N_STATES,
-            n_iter=N_ITER,
-            tol=-np.inf,
-            startprob_init=start["startprob"],
-            transmat_init=start["transmat"],
-            means_init=start["means"],
-            covariances_init=start["covariances"],
-        )
-    model.fit(X, lengths=lengths)
-    return model.monitor_.history[-1]
+def measure(functions, n_repeats):
+    """Median wall time of each callable, the runs interleaved across callables."""
+    times = {name: [] for name in functions}
+    for _ in range(n_repeats):
+        for name, function in functions.items():
+            begin = time.perf_counter()
+            function()
+            times[name].append(time.perf_counter() - begin)
+    return {name: float(np.median(values)) for name, values in times.items()}
 
 
-def _hmmlearn_fit(X, lengths, start, implementation):
-    model = hmmlearn_hmm.GaussianHMM(
-        N_STATES,
-        n_iter=N_ITER,
-        tol=-np.inf,
-        random_state=0,
-        implementation=implementation,
-        init_params="stmc" if start is None else "",
+def sequences(case, n_features, random_state=0):
+    """Frames and lengths of a known Gaussian HMM for one of the CASES."""
+    n_sequences, length = CASES[case]
+    X, lengths, _, _ = make_hmm_sequences(
+        n_sequences,
+        length,
+        n_components=N_STATES,
+        n_features=n_features,
+        random_state=random_state,
     )
-    if start is not None:
-        model.startprob_ = start["startprob"]
-        model.transmat_ = start["transmat"]
-        model.means_ = start["means"]
-        model.covars_ = start["covariances"]
-    model.fit(X, lengths)
-    return model.monitor_.history[-1]
+    return X, lengths.tolist()
 
 
-def _time(function, *args):
-    begin = time.perf_counter()
-    function(*args)
-    return time.perf_counter() - begin
-
-
-def main():
-    rows = []
-    for case, (n_sequences, length) in CASES.items():
-        X, lengths, _, _ = make_hmm_sequences(
-            n_sequences,
-            length,
-            n_components=N_STATES,
-            n_features=N_FEATURES,
-            random_state=0,
-        )
-        lengths = lengths.tolist()
-        start = _starting_parameters(X, lengths)
-        _sklatent_fit(X, lengths, start)  # compile the kernels (cached on disk)
-        for phase, given in [("whole fit", None), ("EM alone", start)]:
-            runs = {"sklatent": [], "hmmlearn log": [], "hmmlearn scaling": []}
-            for _ in range(N_REPEATS):
-                runs["sklatent"].append(_time(_sklatent_fit, X, lengths, given))
-                for implementation in ("log", "scaling"):
-                    runs[f"hmmlearn {implementation}"].append(
-                        _time(_hmmlearn_fit, X, lengths, given, implementation)
-                    )
-            medians = {name: float(np.median(times)) for name, times in runs.items()}
-            rows.append((case, phase, medians))
+def print_table(rows):
     header = (
-        f"{'case':<18}{'phase':<11}{'sklatent s':>12}{'hmmlearn log s':>16}"
-        f"{'ratio':>8}{'hmmlearn scaling s':>20}{'ratio':>8}"
+        f"{'model':<13}{'case':<18}{'sklatent':<24}{'s':>8}  {'against':<24}"
+        f"{'s':>8}{'ratio':>9}  {'kind':<9}{'target':<8}"
     )
     print(header)
     print("-" * len(header))
-    for case, phase, medians in rows:
-        ours = medians["sklatent"]
-        log, scaling = medians["hmmlearn log"], medians["hmmlearn scaling"]
+    for row in rows:
         print(
-            f"{case:<18}{phase:<11}{ours:>12.3f}{log:>16.3f}{log / ours:>7.1f}x"
-            f"{scaling:>20.3f}{scaling / ours:>7.1f}x"
+            f"{row.model:<13}{row.case:<18}{row.ours_label:<24}{row.ours:>8.3f}  "
+            f"{row.reference_label:<24}{row.reference:>8.3f}{row.ratio:>8.1f}x  "
+            f"{row.kind:<9}{row.target:<8}"
         )
+
+
+# GaussianHMM.
+
+
+def _gaussian_fit(X, lengths, n_jobs=1):
+    GaussianHMM(
+        N_STATES, n_iter=N_ITER, tol=-np.inf, n_jobs=n_jobs, random_state=0
+    ).fit(X, lengths=lengths)
+
+
+def _hmmlearn_gaussian_fit(X, lengths):
+    hmmlearn_hmm.GaussianHMM(N_STATES, n_iter=N_ITER, tol=-np.inf, random_state=0).fit(
+        X, lengths
+    )
+
+
+def gaussian_rows(n_repeats):
+    """GaussianHMM (8 features, diagonal covariances) against hmmlearn."""
+    rows = []
+    n_cores = os.cpu_count()
+    for case in CASES:
+        X, lengths = sequences(case, n_features=8)
+        gappy = X.copy()
+        gappy[np.random.default_rng(0).random(X.shape) < MISSING_FRACTION] = np.nan
+        _gaussian_fit(gappy[:2000], None)  # compile the kernels (cached on disk)
+        functions = {
+            "n_jobs=1": partial(_gaussian_fit, X, lengths),
+            "n_jobs=-1": partial(_gaussian_fit, X, lengths, n_jobs=-1),
+            "missing": partial(_gaussian_fit, gappy, lengths),
+            "hmmlearn": partial(_hmmlearn_gaussian_fit, X, lengths),
+        }
+        times = measure(functions, n_repeats)
+        hmmlearn = times["hmmlearn"]
+        many = case.startswith("(b)")
+        rows += [
+            Row("GaussianHMM", case, "fit", times["n_jobs=1"], "hmmlearn", hmmlearn),
+            Row(
+                "GaussianHMM",
+                case,
+                f"fit n_jobs=-1 ({n_cores} cores)",
+                times["n_jobs=-1"],
+                "hmmlearn",
+                hmmlearn,
+                target=">= 40x" if many else "",
+            ),
+            Row(
+                "GaussianHMM",
+                case,
+                f"fit, {MISSING_FRACTION:.0%} missing",
+                times["missing"],
+                "fit, complete data",
+                times["n_jobs=1"],
+                kind="cost",
+                target="<= 1.5x",
+            ),
+        ]
+    return rows
+
+
+# One function per model; a new model adds its own and an entry here.
+SECTIONS = {"GaussianHMM": gaussian_rows}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("models", nargs="*", help=f"any of {list(SECTIONS)}")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per timing")
+    arguments = parser.parse_args()
+    unknown = set(arguments.models) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown models {sorted(unknown)}; choose from {list(SECTIONS)}")
+    rows = []
+    for name in arguments.models or SECTIONS:
+        rows += SECTIONS[name](arguments.repeats)
+    print_table(rows)
 
 
 if __name__ == "__main__":

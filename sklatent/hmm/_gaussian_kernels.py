@@ -226,9 +226,21 @@ def centred_moments(X, posteriors, centres):
     squares = np.zeros((n_states, n_features))
     missing = np.zeros((n_states, n_features))
     for t in range(n_frames):
+        complete = True
+        for f in range(n_features):
+            if X[t, f] != X[t, f]:
+                complete = False
         for k in range(n_states):
             weight = posteriors[t, k]
             occupancy[k] += weight
+            if complete:
+                # Without a branch per entry, so that the loop vectorises.
+                for f in range(n_features):
+                    deviation = X[t, f] - centres[k, f]
+                    weighted = weight * deviation
+                    sums[k, f] += weighted
+                    squares[k, f] += weighted * deviation
+                continue
             for f in range(n_features):
                 value = X[t, f]
                 if value == value:
