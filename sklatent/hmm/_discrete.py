@@ -1,8 +1,8 @@
-"""What the emission models of discrete data share: value checks and log-rates.
+"""What the emission models of discrete data share.
 
 The categorical, Poisson and multinomial models all read rows of non-negative
-integers (symbols or counts) and weigh them with the log of probabilities or
-rates that may be exactly zero.
+integers (symbols or counts), checked here; the categorical and multinomial models
+share their emission probabilities, their Dirichlet prior and their M-step.
 """
 
 import numpy as np
@@ -43,36 +43,6 @@ def check_non_negative_integers(X, what):
             f"{describe_rows(fractional.any(axis=1))}"
             " hold values with a fractional part."
         )
-
-
-def log_or_minus_inf(values):
-    """Elementwise log with log(0) = -inf and no warning."""
-    with np.errstate(divide="ignore"):
-        return np.log(values)
-
-
-def counts_times_log(X, log_values):
-    """``X @ log_values.T`` with 0 * log(0) = 0, as in the Poisson and multinomial pmfs.
-
-    Parameters
-    ----------
-    X : ndarray of shape (n_samples, n_features)
-        Non-negative counts (no NaN).
-    log_values : ndarray of shape (n_states, n_features)
-        Logs of rates or probabilities; -inf where they are zero.
-
-    Returns
-    -------
-    ndarray of shape (n_samples, n_states)
-    """
-    impossible = np.isneginf(log_values)
-    if not impossible.any():
-        return X @ log_values.T
-    finite = np.where(impossible, 0.0, log_values)
-    result = X @ finite.T
-    # A positive count of something that has rate or probability zero.
-    result[((X > 0) @ impossible.T.astype(np.float64)) > 0] = -np.inf
-    return result
 
 
 class EmissionProbabilities:

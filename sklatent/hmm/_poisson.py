@@ -3,7 +3,6 @@
 import numbers
 
 import numpy as np
-from scipy.special import gammaln
 
 from ._base import (
     BaseHMM,
@@ -11,11 +10,8 @@ from ._base import (
     impute_feature_means,
     observed_entries,
 )
-from ._discrete import (
-    check_non_negative_integers,
-    counts_times_log,
-    log_or_minus_inf,
-)
+from ._count_kernels import poisson_log_prob
+from ._discrete import check_non_negative_integers
 from ._gaussian import _EMPTY_STATE
 from ._kmeans import initial_centres
 
@@ -222,15 +218,7 @@ class PoissonHMM(BaseHMM):
             self.lambdas_ = previous["lambdas_"]
 
     def _emission_log_prob(self, X):
-        X, observed = observed_entries(X)
-        log_prob = counts_times_log(X, log_or_minus_inf(self.lambdas_))
-        if observed is None:
-            log_prob -= self.lambdas_.sum(axis=1)
-        else:
-            log_prob -= observed @ self.lambdas_.T
-        # A missing count is 0 here, and log(0!) = 0.
-        log_prob -= gammaln(X + 1.0).sum(axis=1, keepdims=True)
-        return log_prob
+        return poisson_log_prob(X, self.lambdas_)
 
     def _emission_statistics(self, X, posteriors):
         if "l" not in self.params:

@@ -1,0 +1,88 @@
+"""Compiled emission log-probabilities of count data, missing entries marginalised.
+
+NaN entries of ``X`` are missing and add nothing to a frame's log-probability. A
+count of something whose rate or probability is zero has probability zero (-inf),
+and a zero count of it probability one (``0 * log 0 = 0``).
+"""
+
+import math
+
+import numpy as np
+
+from ._kernels import _compile
+
+
+@_compile
+def poisson_log_prob(X, lambdas):
+    """Log-probability of each frame under independent Poisson rates per state.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_frames, n_features)
+        Counts, NaN where missing.
+    lambdas : ndarray of shape (n_states, n_features)
+        Non-negative rates.
+
+    Returns
+    -------
+    log_prob : ndarray of shape (n_frames, n_states)
+        sum over the observed features of ``x log lambda - lambda - log x!``.
+    """
+    n_frames, n_features = X.shape
+    n_states = lambdas.shape[0]
+    log_lambdas = np.log(lambdas)
+    log_prob = np.empty((n_frames, n_states))
+    for t in range(n_frames):
+        log_factorials = 0.0
+        for f in range(n_features):
+            if not np.isnan(X[t, f]):
+                log_factorials += math.lgamma(X[t, f] + 1.0)
+        for k in range(n_states):
+            acc = -log_factorials
+            for f in range(n_features):
+                count = X[t, f]
+                if np.isnan(count):
+                    continue
+                acc -= lambdas[k, f]
+                if count > 0.0:
+                    acc += count * log_lambdas[k, f]
+            log_prob[t, k] = acc
+    return log_prob
+
+
+@_compile
+def multinomial_log_prob(X, probabilities):
+    """Log-probability of each frame's counts under a multinomial per state.
+
+    The number of trials of a frame is the sum of its counts.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_frames, n_outcomes)
+        Counts of each outcome.
+    probabilities : ndarray of shape (n_states, n_outcomes)
+        Outcome probabilities of each state (rows sum to one).
+
+    Returns
+    -------
+    log_prob : ndarray of shape (n_frames, n_states)
+        ``log n! - sum log x_i! + sum x_i log p_i``.
+    """
+    n_frames, n_outcomes = X.shape
+    n_states = probabilities.shape[0]
+    log_probabilities = np.log(probabilities)
+    log_prob = np.empty((n_frames, n_states))
+    for t in range(n_frames):
+        n_trials = 0.0
+        coefficient = 0.0
+        for i in range(n_outcomes):
+            n_trials += X[t, i]
+            coefficient -= math.lgamma(X[t, i] + 1.0)
+        coefficient += math.lgamma(n_trials + 1.0)
+        for k in range(n_states):
+            acc = coefficient
+            for i in range(n_outcomes):
+                if X[t, i] > 0.0:
+                    acc += X[t, i] * log_probabilities[k, i]
+            log_prob[t, k] = acc
+    return log_prob
