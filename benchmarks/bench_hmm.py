@@ -27,11 +27,12 @@ from functools import partial
 import numpy as np
 from hmmlearn import hmm as hmmlearn_hmm
 
-from sklatent import CategoricalHMM, GaussianHMM, PoissonHMM
+from sklatent import CategoricalHMM, GaussianHMM, MultinomialHMM, PoissonHMM
 from sklatent.datasets import (
     make_categorical_sequences,
     make_count_sequences,
     make_hmm_sequences,
+    make_multinomial_sequences,
 )
 
 N_STATES, N_ITER = 4, 20
@@ -234,11 +235,40 @@ def poisson_rows(n_repeats):
     )
 
 
+def _trial_data(case):
+    n_sequences, length = CASES[case]
+    X, lengths, _, _ = make_multinomial_sequences(
+        n_sequences,
+        length,
+        n_components=N_STATES,
+        n_features=4,
+        n_trials=10,
+        random_state=0,
+    )
+    return X, lengths.tolist()
+
+
+def multinomial_rows(n_repeats):
+    """MultinomialHMM (4 outcomes, 10 trials per frame) against hmmlearn."""
+    return _whole_fit_rows(
+        "MultinomialHMM",
+        lambda: MultinomialHMM(
+            N_STATES, n_trials=10, n_iter=N_ITER, tol=-np.inf, random_state=0
+        ),
+        lambda: hmmlearn_hmm.MultinomialHMM(
+            N_STATES, n_trials=10, n_iter=N_ITER, tol=-np.inf, random_state=0
+        ),
+        _trial_data,
+        n_repeats,
+    )
+
+
 # One function per model; a new model adds its own and an entry here.
 SECTIONS = {
     "GaussianHMM": gaussian_rows,
     "CategoricalHMM": categorical_rows,
     "PoissonHMM": poisson_rows,
+    "MultinomialHMM": multinomial_rows,
 }
 
 

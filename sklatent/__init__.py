@@ -2,7 +2,7 @@
 
 from ._discovery import all_estimators
 from ._show_versions import show_versions
-from .hmm import CategoricalHMM, GaussianHMM, PoissonHMM
+from .hmm import CategoricalHMM, GaussianHMM, MultinomialHMM, PoissonHMM
 from .neural import GANSampler, VAETransformer
 from .topic import LDATopics
 
@@ -13,6 +13,7 @@ __all__ = [
     "GANSampler",
     "GaussianHMM",
     "LDATopics",
+    "MultinomialHMM",
     "PoissonHMM",
     "VAETransformer",
     "__version__",

@@ -24,6 +24,7 @@ __all__ = [
     "make_hmm_sequences",
     "make_latent_manifold",
     "make_lda_corpus",
+    "make_multinomial_sequences",
 ]
 
 _POSITIVE_INT = Interval(Integral, 1, None, closed="left")
@@ -653,6 +654,89 @@ def make_count_sequences(
     return _sample_random_hmm(
         model,
         {"lambdas_": lambdas},
+        self_transition,
+        n_sequences,
+        sequence_length,
+        rng,
+    )
+
+
+@validate_params(
+    {
+        **_SEQUENCE_CONSTRAINTS,
+        "n_features": [Interval(Integral, 2, None, closed="left")],
+        "n_trials": [_POSITIVE_INT],
+        "concentration": [_POSITIVE_REAL],
+    },
+    prefer_skip_nested_validation=True,
+)
+def make_multinomial_sequences(
+    n_sequences=10,
+    sequence_length=100,
+    n_components=3,
+    n_features=4,
+    *,
+    n_trials=10,
+    self_transition=0.9,
+    concentration=1.0,
+    random_state=None,
+):
+    """Sample count sequences from a random HMM with multinomial emissions.
+
+    Each frame counts the outcomes of ``n_trials`` trials drawn from its state's
+    outcome distribution, which is drawn from a symmetric Dirichlet distribution
+    with parameter ``concentration``; the Markov chain is that of
+    :func:`make_hmm_sequences`. The counts suit :class:`~sklatent.MultinomialHMM`.
+
+    Parameters
+    ----------
+    n_sequences : int, default=10
+        Number of sequences.
+    sequence_length : int, default=100
+        Number of frames of each sequence.
+    n_components : int, default=3
+        Number of hidden states.
+    n_features : int, default=4
+        Number of outcomes (at least 2).
+    n_trials : int, default=10
+        Number of trials of every frame.
+    self_transition : float, default=0.9
+        Probability of staying in the same state from one frame to the next.
+    concentration : float, default=1.0
+        Dirichlet parameter of the outcome distributions.
+    random_state : int, RandomState instance or None, default=None
+        Randomness of the model and of the samples.
+
+    Returns
+    -------
+    X : ndarray of int64 of shape (n_sequences * sequence_length, n_features)
+        The counts of each frame; every row sums to ``n_trials``.
+    lengths : ndarray of int64 of shape (n_sequences,)
+        Number of frames of each sequence.
+    states : ndarray of int64 of shape (n_sequences * sequence_length,)
+        The hidden state of each frame.
+    params : dict
+        The true parameters: ``"startprob"``, ``"transmat"`` and
+        ``"emissionprob"`` (shape (n_components, n_features)).
+
+    Examples
+    --------
+    >>> from sklatent.datasets import make_multinomial_sequences
+    >>> X, lengths, states, params = make_multinomial_sequences(
+    ...     n_sequences=4, sequence_length=50, n_trials=5, random_state=0)
+    >>> X.shape, set(X.sum(axis=1).tolist())
+    ((200, 4), {5})
+    """
+    from .hmm import MultinomialHMM
+
+    rng = check_random_state(random_state)
+    model = MultinomialHMM(n_components, n_trials=n_trials)
+    model.n_features_in_ = n_features
+    model.trials_, model.trials_proba_ = np.array([n_trials]), np.ones(1)
+    emissionprob = rng.dirichlet(np.full(n_features, concentration), n_components)
+    return _sample_random_hmm(
+        model,
+        {"emissionprob_": emissionprob},
         self_transition,
         n_sequences,
         sequence_length,

@@ -6,7 +6,11 @@ import numpy as np
 
 from ..base import Integer
 from ._base import BaseHMM, describe_rows
-from ._discrete import EmissionProbabilities, check_non_negative_integers
+from ._discrete import (
+    EmissionProbabilities,
+    check_non_negative_integers,
+    with_integer_input_tags,
+)
 
 __all__ = ["CategoricalHMM"]
 
@@ -246,7 +250,4 @@ class CategoricalHMM(EmissionProbabilities, BaseHMM):
         return Z @ self.emissionprob_
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.categorical = True
-        tags.input_tags.positive_only = True
-        return tags
+        return with_integer_input_tags(super().__sklearn_tags__())

@@ -45,6 +45,18 @@ def check_non_negative_integers(X, what):
         )
 
 
+def with_integer_input_tags(tags):
+    """Tags of models of non-negative integers (symbols or counts).
+
+    Integer-coded data is what scikit-learn's ``categorical`` input tag stands
+    for: with it (and ``positive_only``) its checks pass non-negative integers
+    rather than fractions.
+    """
+    tags.input_tags.categorical = True
+    tags.input_tags.positive_only = True
+    return tags
+
+
 class EmissionProbabilities:
     """The emission probabilities of the categorical and multinomial models.
 

@@ -11,7 +11,7 @@ from ._base import (
     observed_entries,
 )
 from ._count_kernels import poisson_log_prob
-from ._discrete import check_non_negative_integers
+from ._discrete import check_non_negative_integers, with_integer_input_tags
 from ._gaussian import _EMPTY_STATE
 from ._kmeans import initial_centres
 
@@ -255,9 +255,4 @@ class PoissonHMM(BaseHMM):
         return self.lambdas_.size
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        # Counts are integer-coded data: the categorical tag is what makes
-        # scikit-learn's checks pass integers rather than fractions.
-        tags.input_tags.categorical = True
-        tags.input_tags.positive_only = True
-        return tags
+        return with_integer_input_tags(super().__sklearn_tags__())

@@ -11,8 +11,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from sklatent import CategoricalHMM, PoissonHMM
-from sklatent.datasets import make_categorical_sequences, make_count_sequences
+from sklatent import CategoricalHMM, MultinomialHMM, PoissonHMM
+from sklatent.datasets import (
+    make_categorical_sequences,
+    make_count_sequences,
+    make_multinomial_sequences,
+)
 
 from ._enumeration import enumerate_paths
 
@@ -33,6 +37,10 @@ class EmissionCase:
     reference_m_step: Callable
     # Keyword arguments that turn every prior off.
     no_priors: dict
+    # Whether NaN entries are missing values.
+    missing: bool = True
+    # Seed of data on which later restarts find better optima than the first.
+    restart_data_seed: int = 6
 
     def make(self, n_states, **params):
         return self.model(n_states, **params)
@@ -80,6 +88,33 @@ def _poisson_m_step(posteriors, X):
     return {"lambdas_": sums / (posteriors.T @ observed)}
 
 
+def _multinomial_log_prob(model, X):
+    return np.stack(
+        [
+            stats.multinomial.logpmf(X, X.sum(axis=1), probabilities)
+            for probabilities in model.emissionprob_
+        ],
+        axis=1,
+    )
+
+
+def _multinomial_m_step(posteriors, X):
+    counts = posteriors.T @ X
+    return {"emissionprob_": counts / counts.sum(axis=1, keepdims=True)}
+
+
+def _multinomial_data(n_sequences, sequence_length, seed):
+    X, lengths, _, _ = make_multinomial_sequences(
+        n_sequences,
+        sequence_length,
+        n_components=3,
+        n_features=3,
+        n_trials=6,
+        random_state=seed,
+    )
+    return X, lengths
+
+
 def _categorical_data(n_sequences, sequence_length, seed):
     X, lengths, _, _ = make_categorical_sequences(
         n_sequences, sequence_length, n_components=3, n_symbols=5, random_state=seed
@@ -104,6 +139,18 @@ CASES = {
         reference_log_prob=_categorical_log_prob,
         reference_m_step=_categorical_m_step,
         no_priors={},
+    ),
+    "multinomial": EmissionCase(
+        model=MultinomialHMM,
+        data=_multinomial_data,
+        emission_init=lambda rng, n_states, X: {
+            "emissionprob_init": rng.dirichlet(np.ones(X.shape[1]), n_states)
+        },
+        reference_log_prob=_multinomial_log_prob,
+        reference_m_step=_multinomial_m_step,
+        no_priors={},
+        missing=False,
+        restart_data_seed=1,
     ),
     "poisson": EmissionCase(
         model=PoissonHMM,
