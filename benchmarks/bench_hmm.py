@@ -27,7 +27,13 @@ from functools import partial
 import numpy as np
 from hmmlearn import hmm as hmmlearn_hmm
 
-from sklatent import CategoricalHMM, GaussianHMM, MultinomialHMM, PoissonHMM
+from sklatent import (
+    GMMHMM,
+    CategoricalHMM,
+    GaussianHMM,
+    MultinomialHMM,
+    PoissonHMM,
+)
 from sklatent.datasets import (
     make_categorical_sequences,
     make_count_sequences,
@@ -263,12 +269,26 @@ def multinomial_rows(n_repeats):
     )
 
 
+def gmm_rows(n_repeats):
+    """GMMHMM (2 diagonal Gaussians per state, 4 features) against hmmlearn."""
+    return _whole_fit_rows(
+        "GMMHMM",
+        lambda: GMMHMM(N_STATES, 2, n_iter=N_ITER, tol=-np.inf, random_state=0),
+        lambda: hmmlearn_hmm.GMMHMM(
+            N_STATES, 2, n_iter=N_ITER, tol=-np.inf, random_state=0
+        ),
+        partial(sequences, n_features=4),
+        n_repeats,
+    )
+
+
 # One function per model; a new model adds its own and an entry here.
 SECTIONS = {
     "GaussianHMM": gaussian_rows,
     "CategoricalHMM": categorical_rows,
     "PoissonHMM": poisson_rows,
     "MultinomialHMM": multinomial_rows,
+    "GMMHMM": gmm_rows,
 }
 
 

@@ -2,7 +2,7 @@
 
 from ._discovery import all_estimators
 from ._show_versions import show_versions
-from .hmm import CategoricalHMM, GaussianHMM, MultinomialHMM, PoissonHMM
+from .hmm import GMMHMM, CategoricalHMM, GaussianHMM, MultinomialHMM, PoissonHMM
 from .neural import GANSampler, VAETransformer
 from .topic import LDATopics
 
@@ -10,6 +10,7 @@ __version__ = "0.2.0"
 
 __all__ = [
     "CategoricalHMM",
+    "GMMHMM",
     "GANSampler",
     "GaussianHMM",
     "LDATopics",

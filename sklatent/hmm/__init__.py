@@ -8,7 +8,15 @@ of free parameters) and inherits fitting, decoding, scoring and sampling.
 from ._base import BaseHMM
 from ._categorical import CategoricalHMM
 from ._gaussian import GaussianHMM
+from ._gmm import GMMHMM
 from ._multinomial import MultinomialHMM
 from ._poisson import PoissonHMM
 
-__all__ = ["BaseHMM", "CategoricalHMM", "GaussianHMM", "MultinomialHMM", "PoissonHMM"]
+__all__ = [
+    "BaseHMM",
+    "CategoricalHMM",
+    "GMMHMM",
+    "GaussianHMM",
+    "MultinomialHMM",
+    "PoissonHMM",
+]

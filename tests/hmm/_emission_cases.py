@@ -7,14 +7,17 @@ the shared tests in ``test_emission_models.py`` check every model the same way.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from scipy import stats
+from scipy.special import logsumexp
 
-from sklatent import CategoricalHMM, MultinomialHMM, PoissonHMM
+from sklatent import GMMHMM, CategoricalHMM, MultinomialHMM, PoissonHMM
 from sklatent.datasets import (
     make_categorical_sequences,
     make_count_sequences,
+    make_hmm_sequences,
     make_multinomial_sequences,
 )
 
@@ -32,13 +35,15 @@ class EmissionCase:
     emission_init: Callable
     # reference_log_prob(model, X) -> (n_frames, n_states), from scipy.stats
     reference_log_prob: Callable
-    # reference_m_step(posteriors, X) -> {"<attribute>_": value}, maximum
-    # likelihood of the observed entries given the state posteriors
+    # reference_m_step(model, posteriors, X) -> {"<attribute>_": value}: the EM
+    # update from ``model`` given the state posteriors
     reference_m_step: Callable
     # Keyword arguments that turn every prior off.
     no_priors: dict
     # Whether NaN entries are missing values.
     missing: bool = True
+    # Whether the frames are counts or symbols (non-negative integers).
+    integers: bool = True
     # Seed of data on which later restarts find better optima than the first.
     restart_data_seed: int = 6
 
@@ -68,7 +73,7 @@ def _categorical_log_prob(model, X):
     return np.where(missing[:, :, np.newaxis], 0.0, log_prob).sum(axis=1)
 
 
-def _categorical_m_step(posteriors, X):
+def _categorical_m_step(model, posteriors, X):
     counts = np.zeros((posteriors.shape[1], int(np.nanmax(X)) + 1))
     for t, column in zip(*np.nonzero(~np.isnan(X))):
         counts[:, int(X[t, column])] += posteriors[t]
@@ -82,7 +87,7 @@ def _poisson_log_prob(model, X):
     return np.where(np.isnan(log_prob), 0.0, log_prob).sum(axis=1)
 
 
-def _poisson_m_step(posteriors, X):
+def _poisson_m_step(model, posteriors, X):
     observed = ~np.isnan(X)
     sums = posteriors.T @ np.where(observed, X, 0.0)
     return {"lambdas_": sums / (posteriors.T @ observed)}
@@ -98,7 +103,7 @@ def _multinomial_log_prob(model, X):
     )
 
 
-def _multinomial_m_step(posteriors, X):
+def _multinomial_m_step(model, posteriors, X):
     counts = posteriors.T @ X
     return {"emissionprob_": counts / counts.sum(axis=1, keepdims=True)}
 
@@ -111,6 +116,49 @@ def _multinomial_data(n_sequences, sequence_length, seed):
         n_features=3,
         n_trials=6,
         random_state=seed,
+    )
+    return X, lengths
+
+
+def _gmm_component_log_prob(model, X):
+    """log(weight) + diagonal Gaussian log-density on the observed entries."""
+    log_prob = stats.norm.logpdf(
+        X[:, None, None, :], model.means_, np.sqrt(model.covariances_)
+    )
+    log_prob = np.where(np.isnan(log_prob), 0.0, log_prob).sum(axis=3)
+    return log_prob + np.log(model.weights_)
+
+
+def _gmm_log_prob(model, X):
+    return logsumexp(_gmm_component_log_prob(model, X), axis=2)
+
+
+def _gmm_m_step(model, posteriors, X):
+    """The EM update of a diagonal GMM emission, missing entries imputed in law."""
+    component = _gmm_component_log_prob(model, X)
+    within = np.exp(component - logsumexp(component, axis=2, keepdims=True))
+    weights_t = posteriors[:, :, None] * within
+    occupancy = weights_t.sum(axis=0)
+    observed = ~np.isnan(X)[:, None, None, :]
+    # A missing entry: its conditional law is the component's own.
+    filled = np.where(observed, X[:, None, None, :], model.means_)
+    means = (weights_t[..., None] * filled).sum(axis=0) / occupancy[..., None]
+    squares = np.where(
+        observed,
+        (filled - means) ** 2,
+        model.covariances_ + (model.means_ - means) ** 2,
+    )
+    variances = (weights_t[..., None] * squares).sum(axis=0) / occupancy[..., None]
+    return {
+        "weights_": occupancy / occupancy.sum(axis=1, keepdims=True),
+        "means_": means,
+        "covariances_": variances,
+    }
+
+
+def _gaussian_data(n_sequences, sequence_length, seed):
+    X, lengths, _, _ = make_hmm_sequences(
+        n_sequences, sequence_length, n_components=3, n_features=2, random_state=seed
     )
     return X, lengths
 
@@ -130,6 +178,20 @@ def _count_data(n_sequences, sequence_length, seed):
 
 
 CASES = {
+    "gmm": EmissionCase(
+        model=partial(GMMHMM, n_mix=2, min_covar=1e-8),
+        data=_gaussian_data,
+        emission_init=lambda rng, n_states, X: {
+            "weights_init": rng.dirichlet(np.ones(2), n_states),
+            "means_init": rng.normal(0, 3, size=(n_states, 2, X.shape[1])),
+            "covariances_init": rng.uniform(0.5, 3, size=(n_states, 2, X.shape[1])),
+        },
+        reference_log_prob=_gmm_log_prob,
+        reference_m_step=_gmm_m_step,
+        no_priors={},
+        integers=False,
+        restart_data_seed=4,
+    ),
     "categorical": EmissionCase(
         model=CategoricalHMM,
         data=_categorical_data,

@@ -122,7 +122,7 @@ def test_em_step_is_the_m_step_of_the_enumerated_posteriors(name, missing, known
         sum(prefix[-1] for prefix in _split(exact["prefix"], lengths)),
         rtol=1e-10,
     )
-    expected = case.reference_m_step(exact["smoothed"], X)
+    expected = case.reference_m_step(start, exact["smoothed"], X)
     expected["startprob_"] = exact["start_counts"] / len(lengths)
     counts = exact["transition_counts"]
     expected["transmat_"] = counts / counts.sum(axis=1, keepdims=True)
@@ -259,7 +259,7 @@ def test_sequence_ids_give_the_same_fit_as_lengths(name):
     )
 
 
-@pytest.mark.parametrize("name", CASE_NAMES)
+@pytest.mark.parametrize("name", [name for name in CASE_NAMES if CASES[name].integers])
 @given(
     row=st.integers(0, 29),
     column=st.integers(0, 2),
