@@ -56,6 +56,16 @@ def diag_gaussian_log_prob(X, means, variances):
     -------
     log_prob : ndarray of shape (n_frames, n_states)
         log N(x_t; means[k], diag(variances[k])) over the observed entries.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.stats import norm
+    >>> from sklatent.hmm._gaussian_kernels import diag_gaussian_log_prob
+    >>> X = np.array([[0.5, np.nan]])  # the second feature is missing
+    >>> log_prob = diag_gaussian_log_prob(X, np.zeros((1, 2)), np.ones((1, 2)))
+    >>> bool(np.isclose(log_prob[0, 0], norm.logpdf(0.5)))
+    True
     """
     n_frames, n_features = X.shape
     n_states = means.shape[0]
