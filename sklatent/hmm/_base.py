@@ -101,6 +101,14 @@ def observed_entries(X):
         ``X`` with 0 in place of NaN; ``X`` itself when nothing is missing.
     observed : ndarray of bool of shape (n_frames, n_features) or None
         Which entries are observed; None when all are.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklatent.hmm._base import observed_entries
+    >>> values, observed = observed_entries(np.array([[1.0, np.nan]]))
+    >>> values, observed
+    (array([[1., 0.]]), array([[ True, False]]))
     """
     missing = np.isnan(X)
     if not missing.any():
@@ -193,6 +201,13 @@ def describe_rows(mask):
     description : str
         Such as ``"rows [3, 17]"`` or ``"rows [3, 17, 20, 41, 52, ...] (120 rows in
         all)"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklatent.hmm._base import describe_rows
+    >>> describe_rows(np.arange(10) % 3 == 0)
+    'rows [0, 3, 6, 9]'
     """
     rows = np.flatnonzero(mask)
     shown = ", ".join(str(row) for row in rows[:5])
@@ -369,6 +384,14 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
 
     The parameters are documented on the concrete classes, such as
     :class:`~sklatent.hmm.GaussianHMM`.
+
+    Examples
+    --------
+    >>> from sklatent.hmm import BaseHMM, GaussianHMM
+    >>> issubclass(GaussianHMM, BaseHMM)
+    True
+    >>> GaussianHMM._emission_letters, GaussianHMM._emission_attributes
+    ('mc', ('means_', 'covariances_'))
     """
 
     _emission_letters = ""

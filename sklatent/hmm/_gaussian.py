@@ -1,5 +1,6 @@
 """Hidden Markov model with Gaussian emissions."""
 
+import functools
 import numbers
 
 import numpy as np
@@ -60,6 +61,27 @@ def _precision_cholesky(covariance):
         lower, np.eye(covariance.shape[0]), lower=True
     ).T
     return precision_chol, 2.0 * np.log(np.diag(lower)).sum()
+
+
+@functools.lru_cache(maxsize=16)
+def _cached_precision_factors(covariance_bytes, shape, n_states):
+    """Precision factors of full or tied covariances given as bytes (read-only).
+
+    Every chunk of every E-step needs the same factors; the cache computes them
+    once per set of covariances.
+    """
+    covariances = np.frombuffer(covariance_bytes).reshape(shape)
+    if covariances.ndim == 2:  # "tied": one matrix for all states
+        covariances = covariances[np.newaxis]
+    factors = [_precision_cholesky(covariance) for covariance in covariances]
+    precision_chols = np.stack([chol for chol, _ in factors])
+    log_dets = np.array([log_det for _, log_det in factors])
+    if len(factors) == 1:
+        precision_chols = np.repeat(precision_chols, n_states, axis=0)
+        log_dets = np.repeat(log_dets, n_states)
+    precision_chols.flags.writeable = False
+    log_dets.flags.writeable = False
+    return precision_chols, log_dets
 
 
 class GaussianHMM(BaseHMM):
@@ -410,16 +432,10 @@ class GaussianHMM(BaseHMM):
 
     def _precision_factors(self):
         """Upper Cholesky factors of the precisions and log-determinants, per state."""
-        covariances = self.covariances_
-        if self.covariance_type == "tied":
-            covariances = covariances[np.newaxis]
-        factors = [_precision_cholesky(covariance) for covariance in covariances]
-        precision_chols = np.stack([chol for chol, _ in factors])
-        log_dets = np.array([log_det for _, log_det in factors])
-        if self.covariance_type == "tied":
-            precision_chols = np.repeat(precision_chols, self.n_components, axis=0)
-            log_dets = np.repeat(log_dets, self.n_components)
-        return precision_chols, log_dets
+        covariances = np.ascontiguousarray(self.covariances_, dtype=np.float64)
+        return _cached_precision_factors(
+            covariances.tobytes(), covariances.shape, self.n_components
+        )
 
     def _emission_log_prob(self, X):
         if self.covariance_type in ("spherical", "diag"):

@@ -56,6 +56,16 @@ def diag_gaussian_log_prob(X, means, variances):
     -------
     log_prob : ndarray of shape (n_frames, n_states)
         log N(x_t; means[k], diag(variances[k])) over the observed entries.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.stats import norm
+    >>> from sklatent.hmm._gaussian_kernels import diag_gaussian_log_prob
+    >>> X = np.array([[0.5, np.nan]])  # the second feature is missing
+    >>> log_prob = diag_gaussian_log_prob(X, np.zeros((1, 2)), np.ones((1, 2)))
+    >>> bool(np.isclose(log_prob[0, 0], norm.logpdf(0.5)))
+    True
     """
     n_frames, n_features = X.shape
     n_states = means.shape[0]
@@ -86,17 +96,8 @@ def diag_gaussian_log_prob(X, means, variances):
 
 
 @_compile
-def _complete_deviation(x, mean, precision, missing, n_missing, observed, n_observed):
-    """Deviation of a row from ``mean``, its missing entries at their conditional mean.
-
-    Returns the completed deviation and the lower Cholesky factor L of the missing
-    block of the precision (L L' = Lambda_mm, the inverse conditional covariance).
-    """
-    deviation = np.zeros(x.shape[0])
-    for a in range(n_observed):
-        f = observed[a]
-        deviation[f] = x[f] - mean[f]
-    factor = np.zeros((n_missing, n_missing))
+def _factor_missing_block(precision, missing, n_missing, factor):
+    """Lower Cholesky factor L of the missing block (L L' = Lambda_mm), in place."""
     for i in range(n_missing):
         for j in range(i + 1):
             acc = precision[missing[i], missing[j]]
@@ -106,23 +107,55 @@ def _complete_deviation(x, mean, precision, missing, n_missing, observed, n_obse
                 factor[i, i] = np.sqrt(acc)
             else:
                 factor[i, j] = acc / factor[j, j]
-    # Solve Lambda_mm d_m = -Lambda_mo d_o by forward then back substitution.
-    solution = np.empty(n_missing)
+
+
+@_compile
+def _complete_deviation(x, mean, precision, missing, n_missing, factor, deviation):
+    """Deviation of a row from ``mean``, missing entries at their conditional mean.
+
+    Writes into ``deviation``; ``factor`` is the missing block's Cholesky factor
+    from :func:`_factor_missing_block`. The missing part solves
+    ``Lambda_mm d_m = -Lambda_mo d_o`` by forward then back substitution, kept in
+    the missing entries of ``deviation`` while it is being solved.
+    """
+    for f in range(x.shape[0]):
+        deviation[f] = x[f] - mean[f]
     for i in range(n_missing):
         acc = 0.0
-        for a in range(n_observed):
-            acc -= precision[missing[i], observed[a]] * deviation[observed[a]]
+        for f in range(x.shape[0]):
+            if x[f] == x[f]:
+                acc -= precision[missing[i], f] * deviation[f]
         for q in range(i):
-            acc -= factor[i, q] * solution[q]
-        solution[i] = acc / factor[i, i]
+            acc -= factor[i, q] * deviation[missing[q]]
+        deviation[missing[i]] = acc / factor[i, i]
     for i in range(n_missing - 1, -1, -1):
-        acc = solution[i]
+        acc = deviation[missing[i]]
         for q in range(i + 1, n_missing):
-            acc -= factor[q, i] * solution[q]
-        solution[i] = acc / factor[i, i]
-    for i in range(n_missing):
-        deviation[missing[i]] = solution[i]
-    return deviation, factor
+            acc -= factor[q, i] * deviation[missing[q]]
+        deviation[missing[i]] = acc / factor[i, i]
+
+
+@_compile
+def _invert_lower(factor, n_missing, inverse):
+    """Inverse of a lower-triangular matrix, in place (forward substitution)."""
+    for j in range(n_missing):
+        inverse[j, j] = 1.0 / factor[j, j]
+        for i in range(j + 1, n_missing):
+            acc = 0.0
+            for q in range(j, i):
+                acc -= factor[i, q] * inverse[q, j]
+            inverse[i, j] = acc / factor[i, i]
+
+
+@_compile
+def _all_equal(precision_chols):
+    """Whether every state has the same precision ("tied" covariances)."""
+    for k in range(1, precision_chols.shape[0]):
+        for i in range(precision_chols.shape[1]):
+            for j in range(precision_chols.shape[2]):
+                if precision_chols[k, i, j] != precision_chols[0, i, j]:
+                    return False
+    return True
 
 
 @_compile
@@ -159,12 +192,16 @@ def cholesky_gaussian_log_prob(X, means, precision_chols, log_dets):
     n_states = means.shape[0]
     constants = -0.5 * (n_features * np.log(2.0 * np.pi) + log_dets)
     precisions = _precisions(precision_chols)
+    shared = _all_equal(precision_chols)
     diff = np.empty(n_features)
+    deviation = np.empty(n_features)
+    factor = np.empty((n_features, n_features))
     missing = np.empty(n_features, dtype=np.int64)
     observed = np.empty(n_features, dtype=np.int64)
     log_prob = np.empty((n_frames, n_states))
     for t in range(n_frames):
         n_missing, n_observed = _missing_features(X[t], missing, observed)
+        log_det_missing = 0.0
         for k in range(n_states):
             if n_missing == 0:
                 for f in range(n_features):
@@ -180,12 +217,15 @@ def cholesky_gaussian_log_prob(X, means, precision_chols, log_dets):
             if n_observed == 0:
                 log_prob[t, k] = 0.0
                 continue
-            deviation, factor = _complete_deviation(
-                X[t], means[k], precisions[k], missing, n_missing, observed, n_observed
+            if k == 0 or not shared:
+                _factor_missing_block(precisions[k], missing, n_missing, factor)
+                log_det_missing = 0.0
+                for i in range(n_missing):
+                    log_det_missing += 2.0 * np.log(factor[i, i])
+            _complete_deviation(
+                X[t], means[k], precisions[k], missing, n_missing, factor, deviation
             )
-            acc = n_observed * _LOG_2PI + log_dets[k]
-            for i in range(n_missing):
-                acc += 2.0 * np.log(factor[i, i])
+            acc = n_observed * _LOG_2PI + log_dets[k] + log_det_missing
             for f in range(n_features):
                 row = 0.0
                 for g in range(n_features):
@@ -287,7 +327,10 @@ def centred_outer_products(X, posteriors, centres, precision_chols):
     sums = np.zeros((n_states, n_features))
     outer = np.zeros((n_states, n_features, n_features))
     precisions = _precisions(precision_chols)
+    shared = _all_equal(precision_chols)
     deviation = np.empty(n_features)
+    factor = np.empty((n_features, n_features))
+    inverse = np.empty((n_features, n_features))
     missing = np.empty(n_features, dtype=np.int64)
     observed = np.empty(n_features, dtype=np.int64)
     for t in range(n_frames):
@@ -299,19 +342,20 @@ def centred_outer_products(X, posteriors, centres, precision_chols):
                 for f in range(n_features):
                     deviation[f] = X[t, f] - centres[k, f]
             else:
-                completed, factor = _complete_deviation(
+                if k == 0 or not shared:
+                    _factor_missing_block(precisions[k], missing, n_missing, factor)
+                    _invert_lower(factor, n_missing, inverse)
+                _complete_deviation(
                     X[t],
                     centres[k],
                     precisions[k],
                     missing,
                     n_missing,
-                    observed,
-                    n_observed,
+                    factor,
+                    deviation,
                 )
-                deviation[:] = completed
                 # The conditional covariance (L L')^-1 = L^-T L^-1 of the missing
                 # entries, from the inverse of the triangular factor.
-                inverse = np.linalg.inv(factor)
                 for i in range(n_missing):
                     for j in range(i + 1):
                         acc = 0.0

@@ -152,6 +152,23 @@ def forward(frame_log_prob, startprob, transmat, offsets):
         Normaliser of each scaled forward vector.
     frame_log_norm : ndarray of shape (n_frames,)
         log p(x_t | x_1..x_{t-1}); sums to the log-likelihood of each sequence.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklatent.hmm import _kernels
+    >>> frame_log_prob = np.log([[0.9, 0.1], [0.2, 0.8], [0.5, 0.5]])
+    >>> startprob = np.array([0.5, 0.5])
+    >>> transmat = np.array([[0.9, 0.1], [0.1, 0.9]])
+    >>> offsets = np.array([0, 3])  # one sequence of three frames
+    >>> emission, filtered, scale, log_norm = _kernels.forward(
+    ...     frame_log_prob, startprob, transmat, offsets)
+    >>> filtered.sum(axis=1)
+    array([1., 1., 1.])
+    >>> posteriors, _ = _kernels.backward(
+    ...     emission, filtered, scale, transmat, offsets, False)
+    >>> bool(np.allclose(posteriors[-1], filtered[-1]))
+    True
     """
     shifted, peak = _shift_by_frame_maximum(frame_log_prob)
     # numpy's exp is vectorised (SIMD), several times faster than a compiled
