@@ -16,6 +16,7 @@ from ._base import (
 )
 from ._gaussian import (
     _EMPTY_STATE,
+    _cached_precision_factors,
     _floor_eigenvalues,
     _precision_cholesky,
 )
@@ -462,10 +463,12 @@ class GMMHMM(BaseHMM):
     def _precision_factors(self):
         """Precision Cholesky factors and log-determinants of every component."""
         n_features = self.means_.shape[2]
-        covariances = self.covariances_.reshape(-1, n_features, n_features)
-        factors = [_precision_cholesky(covariance) for covariance in covariances]
-        precision_chols = np.stack([chol for chol, _ in factors])
-        log_dets = np.array([log_det for _, log_det in factors])
+        covariances = np.ascontiguousarray(
+            self.covariances_.reshape(-1, n_features, n_features)
+        )
+        precision_chols, log_dets = _cached_precision_factors(
+            covariances.tobytes(), covariances.shape, 1
+        )
         if self.covariance_type == "tied":
             precision_chols = np.repeat(precision_chols, self.n_mix, axis=0)
             log_dets = np.repeat(log_dets, self.n_mix)
