@@ -6,6 +6,7 @@ import numpy as np
 
 from ..base import Integer
 from ._base import BaseHMM, describe_rows
+from ._count_kernels import categorical_log_prob, symbol_counts
 from ._discrete import (
     EmissionProbabilities,
     check_non_negative_integers,
@@ -206,38 +207,13 @@ class CategoricalHMM(EmissionProbabilities, BaseHMM):
 
     def _emission_log_prob(self, X):
         with np.errstate(divide="ignore"):
-            log_emission = np.log(self.emissionprob_.T)
-        # A missing symbol indexes an extra row of zeros: it is marginalised out.
-        log_emission = np.vstack([log_emission, np.zeros(self.n_components)])
-        symbols = self._symbols(X)
-        log_prob = log_emission[symbols[:, 0]]
-        for column in range(1, symbols.shape[1]):
-            log_prob += log_emission[symbols[:, column]]
-        return log_prob
+            log_emissionprob = np.log(self.emissionprob_)
+        return categorical_log_prob(X, log_emissionprob)
 
     def _emission_statistics(self, X, posteriors):
         if "e" not in self.params:
             return {}
-        n_states = self.n_components
-        # One weighted bincount over (symbol, state) pairs per column; missing
-        # symbols land in an extra symbol that is dropped.
-        counts = np.zeros((self.n_symbols_ + 1) * n_states)
-        pairs = self._symbols(X)[:, :, np.newaxis] * n_states + np.arange(n_states)
-        for column in range(X.shape[1]):
-            counts += np.bincount(
-                pairs[:, column].ravel(),
-                weights=posteriors.ravel(),
-                minlength=counts.size,
-            )
-        counts = counts.reshape(self.n_symbols_ + 1, n_states)[:-1]
-        return {"outcome_counts": counts.T}
-
-    def _symbols(self, X):
-        """Symbols as indices, ``n_symbols_`` where missing."""
-        missing = np.isnan(X)
-        if missing.any():
-            X = np.where(missing, self.n_symbols_, X)
-        return X.astype(np.intp)
+        return {"outcome_counts": symbol_counts(X, posteriors, self.n_symbols_)}
 
     def _sample_emissions(self, states, random_state):
         uniforms = random_state.random_sample((states.shape[0], self.n_features_in_))

@@ -1,4 +1,4 @@
-"""Compiled emission log-probabilities of count data, missing entries marginalised.
+"""Compiled emission kernels of symbols and counts, missing entries marginalised.
 
 NaN entries of ``X`` are missing and add nothing to a frame's log-probability. A
 count of something whose rate or probability is zero has probability zero (-inf),
@@ -86,3 +86,62 @@ def multinomial_log_prob(X, probabilities):
                     acc += X[t, i] * log_probabilities[k, i]
             log_prob[t, k] = acc
     return log_prob
+
+
+@_compile
+def categorical_log_prob(X, log_emissionprob):
+    """Log-probability of each frame's symbols under each state.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_frames, n_columns)
+        Symbols (integers stored as floats), NaN where missing.
+    log_emissionprob : ndarray of shape (n_states, n_symbols)
+        Log of the symbol probabilities of each state.
+
+    Returns
+    -------
+    log_prob : ndarray of shape (n_frames, n_states)
+        Sum over the observed columns of the log-probability of their symbol.
+    """
+    n_frames, n_columns = X.shape
+    n_states = log_emissionprob.shape[0]
+    log_prob = np.zeros((n_frames, n_states))
+    for t in range(n_frames):
+        for c in range(n_columns):
+            if np.isnan(X[t, c]):
+                continue
+            symbol = int(X[t, c])
+            for k in range(n_states):
+                log_prob[t, k] += log_emissionprob[k, symbol]
+    return log_prob
+
+
+@_compile
+def symbol_counts(X, posteriors, n_symbols):
+    """Posterior-weighted number of times each state emits each symbol.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_frames, n_columns)
+        Symbols (integers stored as floats), NaN where missing.
+    posteriors : ndarray of shape (n_frames, n_states)
+        State probabilities of each frame.
+    n_symbols : int
+        Number of symbols.
+
+    Returns
+    -------
+    counts : ndarray of shape (n_states, n_symbols)
+    """
+    n_frames, n_columns = X.shape
+    n_states = posteriors.shape[1]
+    counts = np.zeros((n_states, n_symbols))
+    for t in range(n_frames):
+        for c in range(n_columns):
+            if np.isnan(X[t, c]):
+                continue
+            symbol = int(X[t, c])
+            for k in range(n_states):
+                counts[k, symbol] += posteriors[t, k]
+    return counts
