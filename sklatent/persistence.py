@@ -31,6 +31,12 @@ def trusted_types():
     -------
     types : list of str
         Fully qualified type names that :func:`load` accepts without being told.
+
+    Examples
+    --------
+    >>> from sklatent.persistence import trusted_types
+    >>> "sklatent.hmm._gaussian.GaussianHMM" in trusted_types()
+    True
     """
     estimators = [
         obj
@@ -93,6 +99,23 @@ def load(file, *, trusted=None):
     ValueError
         If the file names a type that is neither an sklatent type nor in ``trusted``
         nor trusted by skops itself (numpy, scipy and scikit-learn types are).
+
+    Examples
+    --------
+    A file that names a function nobody declared trusted is refused until the
+    caller trusts it:
+
+    >>> import io
+    >>> import skops.io as sio
+    >>> from sklearn.preprocessing import FunctionTransformer
+    >>> from sklatent.persistence import load
+    >>> file = io.BytesIO(sio.dumps(FunctionTransformer(print)))
+    >>> load(file)
+    Traceback (most recent call last):
+      ...
+    ValueError: ... names types that sklatent does not trust: ['builtins.print']. ...
+    >>> load(file, trusted=["builtins.print"]).func is print
+    True
     """
     untrusted = sio.get_untrusted_types(file=file)
     allowed = set(trusted_types()) | set(trusted or ())
