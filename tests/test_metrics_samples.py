@@ -113,7 +113,7 @@ def test_mode_coverage_of_the_true_distribution():
         (
             lambda: energy_distance(
                 np.ones((3, 2)), np.ones((2, 2)), sample_weight_X=[1]
-            ),  # noqa: E501
+            ),
             "one weight per row",
         ),
     ],
