@@ -16,8 +16,16 @@ import pytest
 import sklatent
 
 DOC = Path(__file__).parents[1] / "doc"
-# Folders of doc/ that hold no pages: templates, static files and build outputs.
-NOT_PAGES = {"_build", "_static", "_templates", "auto_examples", "generated"}
+# Folders and files of doc/ that are no pages: templates, static files and what the
+# docs build writes.
+NOT_PAGES = {
+    "_build",
+    "_static",
+    "_templates",
+    "auto_examples",
+    "generated",
+    "sg_execution_times.rst",
+}
 MODULES = sorted(
     info.name for info in pkgutil.walk_packages(sklatent.__path__, prefix="sklatent.")
 )
