@@ -5,7 +5,7 @@ import sys
 
 sys.path.insert(0, os.path.abspath(".."))
 
-import sklatent  # noqa: E402
+import sklatent
 
 project = "sklatent"
 author = "the sklatent developers"

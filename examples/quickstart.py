@@ -5,8 +5,13 @@ two and needs no download: the data ship with scikit-learn and Python, or come f
 :mod:`sklatent.datasets`. For each model it grid-searches the latent size
 (``n_components``) with cross-validation, scores the chosen model on held-out data,
 prints one table and writes a few figures to a folder whose name it prints at the end.
+
+``SKLATENT_QUICK=1`` shrinks the data, the grids and the training (CI runs it that
+way): every model still fits and every figure is written, in well under a minute.
+``SKLATENT_QUICKSTART_OUTPUT`` names the folder of the figures.
 """
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -15,31 +20,39 @@ import matplotlib
 
 matplotlib.use("Agg")  # write files; no window needed
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from sklearn import config_context  # noqa: E402
-from sklearn.datasets import load_digits  # noqa: E402
-from sklearn.feature_extraction.text import CountVectorizer  # noqa: E402
-from sklearn.model_selection import (  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn import config_context
+from sklearn.datasets import load_digits
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.model_selection import (
     GridSearchCV,
     GroupKFold,
-    train_test_split,  # noqa: E402
+    train_test_split,
 )
-from sklearn.pipeline import Pipeline  # noqa: E402
+from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import (
-    FunctionTransformer,  # noqa: E402
-    StandardScaler,  # noqa: E402
+    FunctionTransformer,
+    StandardScaler,
 )
 
-from sklatent import GANSampler, GaussianHMM, LDATopics, VAETransformer  # noqa: E402
-from sklatent.datasets import (  # noqa: E402
+from sklatent import GANSampler, GaussianHMM, LDATopics, VAETransformer
+from sklatent.datasets import (
     load_stdlib_docstrings,
     make_gaussian_ring,
     make_hmm_sequences,
 )
-from sklatent.metrics import make_sample_scorer, mode_coverage  # noqa: E402
+from sklatent.metrics import make_sample_scorer, mode_coverage
 
-OUTPUT = Path("sklatent_quickstart_figures")
+QUICK = os.environ.get("SKLATENT_QUICK") == "1"
+OUTPUT = Path(
+    os.environ.get("SKLATENT_QUICKSTART_OUTPUT", "sklatent_quickstart_figures")
+)
+
+
+def size(full, quick):
+    """The full demo's setting, or the quick run's."""
+    return quick if QUICK else full
 
 
 def step(message):
@@ -49,36 +62,40 @@ def step(message):
 
 def hidden_markov_model():
     """Regime-switching sequences: how many hidden states generated them?"""
-    step("GaussianHMM: 3-state sequences, searching 2-5 states with GroupKFold")
+    grid = size([2, 3, 4, 5], [2, 3])
+    step(f"GaussianHMM: 3-state sequences, searching {grid} states with GroupKFold")
+    n_sequences, sequence_length = size(40, 12), size(150, 60)
     X, lengths, states, _ = make_hmm_sequences(
-        n_sequences=40, sequence_length=150, n_components=3, random_state=0
+        n_sequences=n_sequences,
+        sequence_length=sequence_length,
+        n_components=3,
+        random_state=0,
     )
     ids = np.repeat(np.arange(len(lengths)), lengths)
-    train, test = ids < 30, ids >= 30
+    # A quarter of the sequences are held out.
+    train, test = ids < n_sequences * 3 // 4, ids >= n_sequences * 3 // 4
     start = time.perf_counter()
     # Sequence ids travel with the rows through metadata routing, so every fold
     # holds whole sequences and every fit knows where each one starts.
     with config_context(enable_metadata_routing=True):
         hmm = (
-            GaussianHMM(n_iter=50, random_state=0)
+            GaussianHMM(n_iter=size(50, 10), random_state=0)
             .set_fit_request(sequence_ids="groups")
             .set_score_request(sequence_ids="groups")
             .set_predict_request(sequence_ids=True)
         )
         pipe = Pipeline([("scale", StandardScaler()), ("hmm", hmm)])
-        search = GridSearchCV(
-            pipe, {"hmm__n_components": [2, 3, 4, 5]}, cv=GroupKFold(3)
-        )
+        search = GridSearchCV(pipe, {"hmm__n_components": grid}, cv=GroupKFold(3))
         search.fit(X[train], groups=ids[train])
         fit_time = time.perf_counter() - start
         held_out = search.score(X[test], groups=ids[test])
         decoded = search.best_estimator_.predict(X[test], sequence_ids=ids[test])
 
-    frames = slice(0, 150)
+    frames = slice(0, sequence_length)
     fig, ax = plt.subplots(figsize=(9, 3.5))
     ax.plot(X[test][frames, 0], color="0.3", lw=1, label="feature 0")
     ax.scatter(
-        np.arange(150),
+        np.arange(sequence_length),
         X[test][frames, 0],
         c=decoded[frames],
         cmap="tab10",
@@ -105,8 +122,10 @@ def hidden_markov_model():
 
 def topic_model():
     """Docstrings of Python's standard library: which topics do they cover?"""
-    step("LDATopics: standard-library docstrings, searching 5/10/15 topics")
-    documents = load_stdlib_docstrings()
+    grid = size([5, 10, 15], [3, 5])
+    step(f"LDATopics: standard-library docstrings, searching {grid} topics")
+    modules = size(None, ["json", "csv", "socket", "math", "datetime", "logging"])
+    documents = load_stdlib_docstrings(modules)
     train_docs, test_docs = train_test_split(documents, test_size=0.2, random_state=0)
     start = time.perf_counter()
     pipe = Pipeline(
@@ -115,15 +134,15 @@ def topic_model():
                 "counts",
                 CountVectorizer(
                     stop_words="english",
-                    min_df=5,
+                    min_df=size(5, 2),
                     max_df=0.2,
                     token_pattern=r"\b[a-zA-Z]{3,}\b",
                 ),
             ),
-            ("lda", LDATopics(max_iter=20, random_state=0)),
+            ("lda", LDATopics(max_iter=size(20, 5), random_state=0)),
         ]
     )
-    search = GridSearchCV(pipe, {"lda__n_components": [5, 10, 15]}, cv=3)
+    search = GridSearchCV(pipe, {"lda__n_components": grid}, cv=3)
     search.fit(train_docs)
     fit_time = time.perf_counter() - start
     best = search.best_estimator_
@@ -167,18 +186,19 @@ def variational_autoencoder():
     """Handwritten digits: a nonlinear latent code per image, and new images."""
     step("VAETransformer: digits, searching latent sizes 2 and 8 on held-out ELBO")
     digits = load_digits()
+    n_images = size(len(digits.data), 400)
     X_train, X_test, y_train, y_test = train_test_split(
-        digits.data,
-        digits.target,
+        digits.data[:n_images],
+        digits.target[:n_images],
         test_size=0.25,
-        stratify=digits.target,
+        stratify=digits.target[:n_images],
         random_state=0,
     )
     start = time.perf_counter()
     pipe = Pipeline(
         [
             ("pixels", FunctionTransformer(pixels_to_unit, unit_to_pixels)),
-            ("vae", VAETransformer(random_state=0)),
+            ("vae", VAETransformer(random_state=0, **size({}, {"max_epochs": 5}))),
         ]
     )
     search = GridSearchCV(pipe, {"vae__n_components": [2, 8]}, cv=2)
@@ -224,7 +244,7 @@ def variational_autoencoder():
 def generative_adversarial_network():
     """Eight narrow Gaussians on a ring: can the GAN cover every mode?"""
     step("GANSampler: 8 Gaussians on a ring, searching noise sizes 2 and 16")
-    X, _, centers = make_gaussian_ring(3000, random_state=0)
+    X, _, centers = make_gaussian_ring(size(3000, 600), random_state=0)
     X_train, X_test = train_test_split(X, test_size=1 / 3, random_state=0)
     start = time.perf_counter()
     # A GAN has no likelihood: the search scores each candidate by minus the energy
@@ -232,14 +252,14 @@ def generative_adversarial_network():
     pipe = Pipeline(
         [
             ("scale", StandardScaler()),
-            ("gan", GANSampler(max_epochs=300, random_state=0)),
+            ("gan", GANSampler(max_epochs=size(300, 10), random_state=0)),
         ]
     )
     search = GridSearchCV(
         pipe,
         {"gan__n_components": [2, 16]},
         cv=2,
-        scoring=make_sample_scorer(n_samples=1000),
+        scoring=make_sample_scorer(n_samples=size(1000, 300)),
     )
     search.fit(X_train)
     fit_time = time.perf_counter() - start
@@ -286,7 +306,7 @@ def print_table(rows):
 
 
 def main():
-    OUTPUT.mkdir(exist_ok=True)
+    OUTPUT.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     rows = [
         hidden_markov_model(),

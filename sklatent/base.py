@@ -49,6 +49,15 @@ class Integer(Interval):
         Largest allowed value, or None for no upper bound.
     closed : {"left", "right", "both", "neither"}, default="both"
         Which ends are included.
+
+    Examples
+    --------
+    >>> from sklatent.base import Integer
+    >>> positive = Integer(1, None, closed="left")
+    >>> positive.is_satisfied_by(3), positive.is_satisfied_by(0)
+    (True, False)
+    >>> positive.is_satisfied_by(True)  # a bool is not a count
+    False
     """
 
     def __init__(self, left, right, *, closed="both"):
@@ -126,6 +135,16 @@ def check_n_samples(n_samples):
     ------
     ValueError
         If ``n_samples`` is not an integer of at least 1.
+
+    Examples
+    --------
+    >>> from sklatent.base import check_n_samples
+    >>> check_n_samples(5)
+    5
+    >>> check_n_samples(2.5)
+    Traceback (most recent call last):
+      ...
+    sklearn.utils._param_validation.InvalidParameterError: The 'n_samples' ...
     """
     return check_integer(n_samples, "n_samples", min_value=1)
 
@@ -206,6 +225,16 @@ def check_sequences(n_samples, lengths=None, sequence_ids=None):
     ValueError
         If both are given, or if they do not describe a partition of the
         ``n_samples`` rows into contiguous, non-empty sequences.
+
+    Examples
+    --------
+    >>> from sklatent.base import check_sequences
+    >>> check_sequences(5, lengths=[2, 3])
+    array([2, 3])
+    >>> check_sequences(5, sequence_ids=["a", "a", "b", "b", "b"])
+    array([2, 3])
+    >>> check_sequences(5)
+    array([5])
     """
     if lengths is not None and sequence_ids is not None:
         raise ValueError(
@@ -286,6 +315,15 @@ class ConvergenceMonitor:
     ----------
     history : list of float
         The objective after each iteration.
+
+    Examples
+    --------
+    >>> from sklatent.base import ConvergenceMonitor
+    >>> monitor = ConvergenceMonitor(tol=0.01, n_iter=100)
+    >>> for objective in [-10.0, -5.0, -4.995]:
+    ...     monitor.report(objective)
+    >>> monitor.iter, monitor.converged, monitor.done
+    (3, True, True)
     """
 
     def __init__(self, tol, n_iter, verbose=0, desc=""):
@@ -365,6 +403,38 @@ class LatentMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, metaclass=A
     one, ``score_samples``. Output feature names are the lower-cased class name
     followed by the latent index (``gaussianhmm0``, ``gaussianhmm1``, ...), so
     ``set_output(transform="pandas")`` works.
+
+    Examples
+    --------
+    The smallest latent model: the data are their own standard normal latent
+    values. It implements ``fit``, ``transform`` and ``_sample``; ``sample``, with
+    its checks and random state, comes from the mixin.
+
+    >>> import numpy as np
+    >>> from sklearn.base import BaseEstimator
+    >>> from sklatent.base import LatentMixin
+    >>> class StandardNormal(LatentMixin, BaseEstimator):
+    ...     def __init__(self, n_components=2, random_state=None):
+    ...         self.n_components = n_components
+    ...         self.random_state = random_state
+    ...     def fit(self, X, y=None):
+    ...         self.n_features_in_ = self.n_components
+    ...         return self
+    ...     def transform(self, X):
+    ...         return np.asarray(X, dtype=float)
+    ...     def _sample(self, n_samples, random_state):
+    ...         Z = random_state.standard_normal((n_samples, self.n_components))
+    ...         return Z, Z
+    >>> model = StandardNormal(random_state=0).fit(np.zeros((1, 2)))
+    >>> X, Z = model.sample(3)
+    >>> X.shape
+    (3, 2)
+    >>> np.array_equal(model.sample(3)[0], X)  # the estimator's own random_state
+    True
+    >>> model.sample(0)
+    Traceback (most recent call last):
+      ...
+    sklearn.utils._param_validation.InvalidParameterError: The 'n_samples' ...
     """
 
     # Z is the data of inverse_transform, not metadata to route.

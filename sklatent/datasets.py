@@ -7,12 +7,13 @@ the truth. ``load_stdlib_docstrings`` is a real text corpus that ships with Pyth
 
 import importlib
 import inspect
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 
+from .base import Integer
 from .topic._sampling import draw_dirichlet, draw_documents
 
 __all__ = [
@@ -27,10 +28,25 @@ __all__ = [
     "make_multinomial_sequences",
 ]
 
-_POSITIVE_INT = Interval(Integral, 1, None, closed="left")
+# The constraints the generators share, for validate_params.
+_POSITIVE_INT = Integer(1, None, closed="left")
 _POSITIVE_REAL = Interval(Real, 0, None, closed="neither")
+_NON_NEGATIVE_REAL = Interval(Real, 0, None, closed="left")
+_PROBABILITY = Interval(Real, 0, 1, closed="both")
 
 
+@validate_params(
+    {
+        "n_sequences": [_POSITIVE_INT],
+        "sequence_length": [_POSITIVE_INT],
+        "n_components": [_POSITIVE_INT],
+        "n_features": [_POSITIVE_INT],
+        "self_transition": [_PROBABILITY],
+        "separation": [_POSITIVE_REAL],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_hmm_sequences(
     n_sequences=10,
     sequence_length=100,
@@ -89,22 +105,6 @@ def make_hmm_sequences(
     """
     from .hmm import GaussianHMM
 
-    for name, value in [
-        ("n_sequences", n_sequences),
-        ("sequence_length", sequence_length),
-        ("n_components", n_components),
-        ("n_features", n_features),
-    ]:
-        if isinstance(value, bool) or not isinstance(value, int | np.integer):
-            raise ValueError(f"{name} must be an integer, got {value!r}.")
-        if value < 1:
-            raise ValueError(f"{name} must be at least 1, got {value}.")
-    if not 0.0 <= self_transition <= 1.0:
-        raise ValueError(
-            f"self_transition must be a probability in [0, 1], got {self_transition}."
-        )
-    if not separation > 0:
-        raise ValueError(f"separation must be positive, got {separation}.")
     rng = check_random_state(random_state)
     startprob = rng.dirichlet(np.full(n_components, 5.0))
     if n_components == 1:
@@ -139,7 +139,7 @@ def make_hmm_sequences(
         "n_samples": [_POSITIVE_INT],
         "n_features": [_POSITIVE_INT],
         "n_components": [_POSITIVE_INT],
-        "doc_length": [Interval(Real, 0, None, closed="left")],
+        "doc_length": [_NON_NEGATIVE_REAL],
         "doc_topic_prior": [_POSITIVE_REAL],
         "topic_word_prior": [_POSITIVE_REAL],
         "random_state": ["random_state"],
@@ -237,6 +237,10 @@ def _public_docstrings(module_name):
     return found
 
 
+@validate_params(
+    {"modules": [list, tuple, None], "min_words": [Integer(0, None, closed="left")]},
+    prefer_skip_nested_validation=True,
+)
 def load_stdlib_docstrings(modules=None, *, min_words=8):
     """A text corpus that ships with Python: docstrings of standard-library modules.
 
@@ -246,7 +250,7 @@ def load_stdlib_docstrings(modules=None, *, min_words=8):
 
     Parameters
     ----------
-    modules : list of str, default=None
+    modules : list or tuple of str, default=None
         Names of the modules to read. By default, about fifty modules covering
         text, numbers, files, networking, concurrency, dates and data formats.
     min_words : int, default=8
@@ -410,6 +414,16 @@ def make_gaussian_ring(
     return X, modes, centers
 
 
+@validate_params(
+    {
+        "n_samples": [_POSITIVE_INT],
+        "n_features": [_POSITIVE_INT],
+        "n_components": [_POSITIVE_INT],
+        "noise": [_NON_NEGATIVE_REAL],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_latent_manifold(
     n_samples=500, n_features=10, n_components=2, *, noise=0.05, random_state=None
 ):
@@ -506,7 +520,7 @@ _SEQUENCE_CONSTRAINTS = {
 @validate_params(
     {
         **_SEQUENCE_CONSTRAINTS,
-        "n_symbols": [Interval(Integral, 2, None, closed="left")],
+        "n_symbols": [Integer(2, None, closed="left")],
         "concentration": [_POSITIVE_REAL],
     },
     prefer_skip_nested_validation=True,
@@ -664,7 +678,7 @@ def make_count_sequences(
 @validate_params(
     {
         **_SEQUENCE_CONSTRAINTS,
-        "n_features": [Interval(Integral, 2, None, closed="left")],
+        "n_features": [Integer(2, None, closed="left")],
         "n_trials": [_POSITIVE_INT],
         "concentration": [_POSITIVE_REAL],
     },

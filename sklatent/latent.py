@@ -6,20 +6,15 @@ decompositions such as :class:`~sklearn.decomposition.PCA`.
 """
 
 import numpy as np
+from sklearn.utils._param_validation import HasMethods, StrOptions, validate_params
 from sklearn.utils.validation import check_array
 
-from .base import check_integer
+from .base import Integer, check_integer
 
 __all__ = ["interpolate", "traverse"]
 
-
-def _check_encoder_decoder(estimator):
-    for method in ("transform", "inverse_transform"):
-        if not callable(getattr(estimator, method, None)):
-            raise TypeError(
-                f"estimator must have a {method} method (a fitted model with a "
-                f"latent space), got {type(estimator).__name__}."
-            )
+# A model with a latent space: data to codes and back.
+_ENCODER_DECODER = HasMethods(["transform", "inverse_transform"])
 
 
 def _slerp_path(Z_from, Z_to, steps):
@@ -54,6 +49,16 @@ def _linear_path(Z_from, Z_to, steps):
     return (1 - steps)[:, None] * Z_from[:, None] + steps[:, None] * Z_to[:, None]
 
 
+@validate_params(
+    {
+        "estimator": [_ENCODER_DECODER],
+        "X_from": ["array-like"],
+        "X_to": ["array-like"],
+        "n_steps": [Integer(2, None, closed="left")],
+        "method": [StrOptions({"linear", "slerp"})],
+    },
+    prefer_skip_nested_validation=True,
+)
 def interpolate(estimator, X_from, X_to, n_steps=8, *, method="linear"):
     """Encode two rows, walk between their codes, and decode the walk.
 
@@ -91,10 +96,6 @@ n_features)
     >>> interpolate(pca, X[0], X[1], n_steps=5).shape
     (5, 4)
     """
-    _check_encoder_decoder(estimator)
-    n_steps = check_integer(n_steps, "n_steps", min_value=2)
-    if method not in ("linear", "slerp"):
-        raise ValueError(f"method must be 'linear' or 'slerp', got {method!r}.")
     single = np.ndim(X_from) == 1
     X_from = check_array(np.atleast_2d(X_from), input_name="X_from")
     X_to = check_array(np.atleast_2d(X_to), input_name="X_to")
@@ -115,6 +116,15 @@ n_features)
     return X_path[0] if single else X_path
 
 
+@validate_params(
+    {
+        "estimator": [_ENCODER_DECODER],
+        "x": ["array-like"],
+        "dim": [Integer(None, None, closed="neither")],
+        "values": ["array-like"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def traverse(estimator, x, dim, values):
     """Encode one row, set one latent coordinate to each value, and decode.
 
@@ -144,7 +154,6 @@ def traverse(estimator, x, dim, values):
     >>> traverse(pca, X[0], dim=1, values=[-2, 0, 2]).shape
     (3, 4)
     """
-    _check_encoder_decoder(estimator)
     x = np.asarray(x)
     if x.ndim != 1:
         raise ValueError(

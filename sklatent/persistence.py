@@ -15,7 +15,10 @@ machine without one. ``pickle`` and ``joblib`` keep working as well for files yo
 wrote yourself.
 """
 
+import os
+
 import skops.io as sio
+from sklearn.utils._param_validation import HasMethods, validate_params
 
 import sklatent
 
@@ -31,6 +34,12 @@ def trusted_types():
     -------
     types : list of str
         Fully qualified type names that :func:`load` accepts without being told.
+
+    Examples
+    --------
+    >>> from sklatent.persistence import trusted_types
+    >>> "sklatent.hmm._gaussian.GaussianHMM" in trusted_types()
+    True
     """
     estimators = [
         obj
@@ -44,6 +53,10 @@ def trusted_types():
     return sorted({f"{cls.__module__}.{cls.__qualname__}" for cls in types})
 
 
+@validate_params(
+    {"estimator": "no_validation", "file": [str, os.PathLike, HasMethods(["write"])]},
+    prefer_skip_nested_validation=True,
+)
 def dump(estimator, file):
     """Save a (fitted) estimator to a ``.skops`` file.
 
@@ -71,6 +84,13 @@ def dump(estimator, file):
     sio.dump(estimator, file)
 
 
+@validate_params(
+    {
+        "file": [str, os.PathLike, HasMethods(["read"])],
+        "trusted": [list, tuple, None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def load(file, *, trusted=None):
     """Load an estimator saved with :func:`dump`, building only trusted types.
 
@@ -78,7 +98,7 @@ def load(file, *, trusted=None):
     ----------
     file : str or path-like or file-like
         The ``.skops`` file.
-    trusted : list of str, default=None
+    trusted : list or tuple of str, default=None
         Further type names to trust besides :func:`trusted_types` (for example the
         class of a custom torch module you wrote yourself). Inspect a file's types with
         ``skops.io.get_untrusted_types(file=...)`` before trusting them.
@@ -93,6 +113,23 @@ def load(file, *, trusted=None):
     ValueError
         If the file names a type that is neither an sklatent type nor in ``trusted``
         nor trusted by skops itself (numpy, scipy and scikit-learn types are).
+
+    Examples
+    --------
+    A file that names a function nobody declared trusted is refused until the
+    caller trusts it:
+
+    >>> import io
+    >>> import skops.io as sio
+    >>> from sklearn.preprocessing import FunctionTransformer
+    >>> from sklatent.persistence import load
+    >>> file = io.BytesIO(sio.dumps(FunctionTransformer(print)))
+    >>> load(file)
+    Traceback (most recent call last):
+      ...
+    ValueError: ... names types that sklatent does not trust: ['builtins.print']. ...
+    >>> load(file, trusted=["builtins.print"]).func is print
+    True
     """
     untrusted = sio.get_untrusted_types(file=file)
     allowed = set(trusted_types()) | set(trusted or ())

@@ -9,7 +9,16 @@ from sklatent.hmm import BaseHMM
 
 def test_all_estimators_lists_the_public_estimators_by_name():
     names = [name for name, _ in all_estimators()]
-    assert names == ["GANSampler", "GaussianHMM", "LDATopics", "VAETransformer"]
+    assert names == [
+        "CategoricalHMM",
+        "GANSampler",
+        "GMMHMM",
+        "GaussianHMM",
+        "LDATopics",
+        "MultinomialHMM",
+        "PoissonHMM",
+        "VAETransformer",
+    ]
     assert all(cls is getattr(sklatent, name) for name, cls in all_estimators())
 
 
@@ -20,7 +29,10 @@ def test_all_estimators_leaves_out_abstract_bases():
 @pytest.mark.parametrize(
     ("type_filter", "expected"),
     [
-        ("hmm", ["GaussianHMM"]),
+        (
+            "hmm",
+            ["CategoricalHMM", "GMMHMM", "GaussianHMM", "MultinomialHMM", "PoissonHMM"],
+        ),
         ("topic", ["LDATopics"]),
         (["neural", "topic"], ["GANSampler", "LDATopics", "VAETransformer"]),
     ],

@@ -1,22 +1,19 @@
 """Tests of the sample-based scores in sklatent.metrics."""
 
+import tracemalloc
+
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from scipy.spatial.distance import cdist
+from scipy.spatial.distance import cdist, pdist
 from scipy.stats import energy_distance as scipy_energy_distance
+from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 
 from sklatent.datasets import make_gaussian_grid
-from sklatent.metrics import (
-    c2st_score,
-    energy_distance,
-    make_sample_scorer,
-    mmd,
-    mode_coverage,
-)
+from sklatent.metrics import c2st_score, energy_distance, mmd, mode_coverage
 
 finite = st.floats(-1e3, 1e3, allow_nan=False)
 
@@ -52,6 +49,40 @@ def test_mmd_matches_brute_force():
     assert mmd(X, Y, gamma=gamma) == pytest.approx(expected)
 
 
+def test_mmd_with_weights_matches_repeated_rows():
+    rng = np.random.default_rng(2)
+    X, Y = rng.normal(size=(5, 2)), rng.normal(size=(4, 2))
+    counts_X, counts_Y = np.array([1, 3, 2, 1, 4]), np.array([2, 1, 1, 3])
+    weighted = mmd(X, Y, gamma=0.5, sample_weight_X=counts_X, sample_weight_Y=counts_Y)
+    repeated = mmd(np.repeat(X, counts_X, 0), np.repeat(Y, counts_Y, 0), gamma=0.5)
+    assert weighted == pytest.approx(repeated)
+
+
+def test_mmd_bandwidth_is_the_median_heuristic_on_small_samples():
+    rng = np.random.default_rng(3)
+    X, Y = rng.normal(size=(40, 3)), rng.normal(0.5, 1, size=(30, 3))
+    median = np.median(pdist(np.vstack([X, Y]), "sqeuclidean"))
+    assert mmd(X, Y) == pytest.approx(mmd(X, Y, gamma=1 / median), rel=1e-12)
+
+
+def test_mmd_bandwidth_on_large_samples_is_close_to_the_full_median():
+    rng = np.random.default_rng(4)
+    X, Y = rng.normal(size=(900, 3)), rng.normal(0.5, 1, size=(900, 3))
+    median = np.median(pdist(np.vstack([X, Y]), "sqeuclidean"))
+    assert mmd(X, Y) == pytest.approx(mmd(X, Y, gamma=1 / median), rel=0.05)
+
+
+def test_mmd_does_not_build_the_pooled_distance_matrix():
+    rng = np.random.default_rng(5)
+    X, Y = rng.normal(size=(2000, 5)), rng.normal(size=(2000, 5))
+    tracemalloc.start()
+    mmd(X, Y)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    pooled_matrix = (len(X) + len(Y)) ** 2 * 8
+    assert peak < pooled_matrix / 4
+
+
 @given(arrays(np.float64, (8, 2), elements=finite))
 def test_two_sample_distances_vanish_between_a_sample_and_itself(X):
     assert energy_distance(X, X) == pytest.approx(0, abs=1e-6)
@@ -73,6 +104,33 @@ def test_c2st_is_near_chance_for_one_distribution_and_high_for_two():
         random_state=0,
     )
     assert auc > 0.95
+
+
+@pytest.mark.parametrize("sizes", [(100, 900), (900, 100)], ids=["100-900", "900-100"])
+def test_c2st_of_unequal_samples_of_one_distribution_is_near_chance(sizes):
+    rng = np.random.default_rng(6)
+    X_real, X_generated = (rng.normal(size=(n, 3)) for n in sizes)
+    accuracy = c2st_score(X_real, X_generated, random_state=0)
+    auc = c2st_score(X_real, X_generated, scoring="roc_auc", random_state=0)
+    assert abs(accuracy - 0.5) < 0.1
+    assert abs(auc - 0.5) < 0.1
+
+
+@pytest.mark.parametrize("sizes", [(100, 900), (900, 100)], ids=["100-900", "900-100"])
+def test_c2st_balances_the_classes(sizes):
+    # Always answering the larger class would score 0.9 on unbalanced classes.
+    rng = np.random.default_rng(7)
+    X_real, X_generated = (rng.normal(size=(n, 2)) for n in sizes)
+    majority = DummyClassifier(strategy="most_frequent")
+    assert c2st_score(X_real, X_generated, classifier=majority, random_state=0) == 0.5
+
+
+def test_c2st_tells_unequal_samples_of_two_distributions_apart():
+    rng = np.random.default_rng(8)
+    different = c2st_score(
+        rng.normal(size=(100, 3)), rng.normal(2, 1, (900, 3)), random_state=0
+    )
+    assert different > 0.9
 
 
 def test_mode_coverage_matches_brute_force_on_a_tiny_case():
@@ -113,7 +171,7 @@ def test_mode_coverage_of_the_true_distribution():
         (
             lambda: energy_distance(
                 np.ones((3, 2)), np.ones((2, 2)), sample_weight_X=[1]
-            ),  # noqa: E501
+            ),
             "one weight per row",
         ),
     ],
@@ -121,24 +179,3 @@ def test_mode_coverage_of_the_true_distribution():
 def test_bad_input_is_rejected_with_a_clear_message(call, message):
     with pytest.raises(ValueError, match=message):
         call()
-
-
-class _ShiftedNormalSampler:
-    """The smallest thing with a ``sample`` method: a shifted standard normal."""
-
-    def __init__(self, shift):
-        self.shift = shift
-
-    def sample(self, n_samples, *, random_state=None):
-        rng = np.random.default_rng(random_state)
-        return rng.normal(self.shift, 1, size=(n_samples, 2)), None
-
-
-def test_sample_scorer_is_minus_the_distance_to_fixed_model_samples():
-    X = np.random.default_rng(5).normal(size=(200, 2))
-    scorer = make_sample_scorer(n_samples=300, random_state=4)
-    model = _ShiftedNormalSampler(0.0)
-    expected = -energy_distance(X, model.sample(300, random_state=4)[0])
-    assert scorer(model, X) == pytest.approx(expected)
-    assert scorer(model, X) == scorer(model, X)
-    assert scorer(model, X) > scorer(_ShiftedNormalSampler(1.0), X)

@@ -387,11 +387,19 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
 
     Examples
     --------
+    :class:`~sklatent.hmm.GaussianHMM` is built on this class: its posteriors,
+    decoding and scores are BaseHMM's, computed from its Gaussian emissions.
+
+    >>> import numpy as np
+    >>> from sklatent.datasets import make_hmm_sequences
     >>> from sklatent.hmm import BaseHMM, GaussianHMM
     >>> issubclass(GaussianHMM, BaseHMM)
     True
-    >>> GaussianHMM._emission_letters, GaussianHMM._emission_attributes
-    ('mc', ('means_', 'covariances_'))
+    >>> X, lengths, _, _ = make_hmm_sequences(n_sequences=5, random_state=0)
+    >>> hmm = GaussianHMM(n_components=3, random_state=0).fit(X, lengths=lengths)
+    >>> posteriors = hmm.predict_proba(X, lengths=lengths)
+    >>> bool(np.allclose(posteriors.sum(axis=1), 1.0))
+    True
     """
 
     _emission_letters = ""

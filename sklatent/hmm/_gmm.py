@@ -550,7 +550,15 @@ class GMMHMM(BaseHMM):
                 numerator = scatter.sum(axis=2) + 2.0 * weight
                 denominator = n_features * (occupancy + 1.0) + 2.0 * (scale + 1.0)
                 keep = empty
-            variances = np.maximum(numerator / denominator, self.min_covar)
+            # Empty components keep their variances; their zero denominators
+            # (hmmlearn's default prior cancels the +1) are never divided.
+            ratio = np.divide(
+                numerator,
+                denominator,
+                out=np.zeros_like(numerator),
+                where=np.broadcast_to(~keep, numerator.shape),
+            )
+            variances = np.maximum(ratio, self.min_covar)
             self.covariances_ = np.where(keep, self.covariances_, variances)
             return
         cross = sums[..., :, np.newaxis] * shift[..., np.newaxis, :]

@@ -1,6 +1,6 @@
 """Two-sample statistics: how close generated rows are to real ones."""
 
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from sklearn.base import clone
@@ -17,9 +17,16 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils.validation import check_array
 
-from ..base import derive_seed
+from ..base import Integer, derive_seed
 
 __all__ = ["c2st_score", "energy_distance", "mmd", "mode_coverage"]
+
+# Pairwise values computed at once by _mean_pairwise (about 8 MB of float64).
+_PAIRS_PER_CHUNK = 2**20
+# The median heuristic of mmd looks at the distances between this many pooled rows
+# at most, drawn with a fixed seed: the median of a million pairs is as good a
+# bandwidth as that of all of them, at a fixed cost in memory.
+_BANDWIDTH_ROWS = 1000
 
 
 def _check_two_samples(X, Y):
@@ -49,8 +56,9 @@ def _check_weights(weights, n_samples, name):
     return weights / weights.sum()
 
 
-def _mean_pairwise(kernel, A, B, weights_A, weights_B, chunk_size=2048):
+def _mean_pairwise(kernel, A, B, weights_A, weights_B):
     """Weighted mean of ``kernel(a, b)`` over all pairs, in row chunks of ``A``."""
+    chunk_size = max(1, _PAIRS_PER_CHUNK // max(B.shape[0], 1))
     total = 0.0
     for start in range(0, A.shape[0], chunk_size):
         stop = start + chunk_size
@@ -124,10 +132,12 @@ def energy_distance(X, Y, *, sample_weight_X=None, sample_weight_Y=None):
         "X": ["array-like"],
         "Y": ["array-like"],
         "gamma": [Interval(Real, 0, None, closed="neither"), None],
+        "sample_weight_X": ["array-like", None],
+        "sample_weight_Y": ["array-like", None],
     },
     prefer_skip_nested_validation=True,
 )
-def mmd(X, Y, *, gamma=None):
+def mmd(X, Y, *, gamma=None, sample_weight_X=None, sample_weight_Y=None):
     """Squared maximum mean discrepancy with a Gaussian kernel (biased V-statistic).
 
     ``E k(x, x') + E k(y, y') - 2 E k(x, y)`` with ``k(a, b) = exp(-gamma |a - b|^2)``.
@@ -140,7 +150,13 @@ def mmd(X, Y, *, gamma=None):
         Second sample.
     gamma : float, default=None
         Kernel coefficient. None uses the median heuristic: one over the median
-        squared distance between the rows of X and Y pooled.
+        squared distance between the rows of X and Y pooled (at most 1000 of
+        them, drawn with a fixed seed, so the bandwidth costs a fixed amount of
+        memory; the weights do not enter it).
+    sample_weight_X : array-like of shape (n_samples_X,), default=None
+        Weights of the rows of X (uniform when None).
+    sample_weight_Y : array-like of shape (n_samples_Y,), default=None
+        Weights of the rows of Y (uniform when None).
 
     Returns
     -------
@@ -166,17 +182,14 @@ def mmd(X, Y, *, gamma=None):
     True
     """
     X, Y = _check_two_samples(X, Y)
+    w_X = _check_weights(sample_weight_X, X.shape[0], "sample_weight_X")
+    w_Y = _check_weights(sample_weight_Y, Y.shape[0], "sample_weight_Y")
     if gamma is None:
-        pooled = np.vstack([X, Y])
-        squared = pairwise_distances(pooled, metric="sqeuclidean")
-        median = np.median(squared[np.triu_indices_from(squared, k=1)])
-        gamma = 1.0 / median if median > 0 else 1.0
+        gamma = _median_heuristic_gamma(X, Y)
 
     def kernel(A, B):
         return rbf_kernel(A, B, gamma=gamma)
 
-    w_X = np.full(X.shape[0], 1.0 / X.shape[0])
-    w_Y = np.full(Y.shape[0], 1.0 / Y.shape[0])
     value = (
         _mean_pairwise(kernel, X, X, w_X, w_X)
         + _mean_pairwise(kernel, Y, Y, w_Y, w_Y)
@@ -185,13 +198,41 @@ def mmd(X, Y, *, gamma=None):
     return float(max(value, 0.0))
 
 
+def _median_heuristic_gamma(X, Y):
+    """One over the median squared distance of (a seeded subset of) the pooled rows."""
+    n_pooled = X.shape[0] + Y.shape[0]
+    rows = np.arange(n_pooled)
+    if n_pooled > _BANDWIDTH_ROWS:
+        rows = np.sort(
+            np.random.default_rng(0).choice(n_pooled, _BANDWIDTH_ROWS, replace=False)
+        )
+    from_X = rows[rows < X.shape[0]]
+    pooled = np.vstack([X[from_X], Y[rows[rows >= X.shape[0]] - X.shape[0]]])
+    squared = pairwise_distances(pooled, metric="sqeuclidean")
+    median = np.median(squared[np.triu_indices_from(squared, k=1)])
+    return 1.0 / median if median > 0 else 1.0
+
+
+def _balance(X, Y, seed):
+    """Subsample the larger of two samples, in its row order, to the smaller's size."""
+    n_rows = min(X.shape[0], Y.shape[0])
+    rng = np.random.default_rng(seed)
+
+    def subsample(A):
+        if A.shape[0] == n_rows:
+            return A
+        return A[np.sort(rng.choice(A.shape[0], n_rows, replace=False))]
+
+    return subsample(X), subsample(Y)
+
+
 @validate_params(
     {
         "X_real": ["array-like"],
         "X_generated": ["array-like"],
         "classifier": [None, HasMethods(["fit", "predict"])],
         "scoring": [StrOptions({"accuracy", "roc_auc"})],
-        "cv": [Interval(Integral, 2, None, closed="left")],
+        "cv": [Integer(2, None, closed="left")],
         "random_state": ["random_state"],
     },
     prefer_skip_nested_validation=True,
@@ -210,12 +251,17 @@ def c2st_score(
     A classifier is trained to separate the real rows from the generated ones and
     scored on rows it did not see (stratified ``cv``-fold cross-validation). A score
     of 0.5 means the two samples cannot be told apart (perfect generation); 1.0 means
-    they are trivially separable.
+    they are trivially separable. The larger sample is first subsampled (without
+    replacement, seeded by ``random_state``) to the size of the smaller, so both
+    classes weigh the same and 0.5 is chance whatever the two sizes: without it,
+    100 real rows against 900 generated ones from the same distribution would score
+    an accuracy of 0.9 by always answering "generated".
 
     Parameters
     ----------
     X_real : array-like of shape (n_samples_real, n_features)
-        Real rows (numeric; one-hot encode categorical columns first).
+        Real rows (numeric; one-hot encode categorical columns first, or score
+        mixed tables with :func:`make_sample_scorer`).
     X_generated : array-like of shape (n_samples_generated, n_features)
         Generated rows, in the same columns.
     classifier : classifier, default=None
@@ -226,7 +272,8 @@ def c2st_score(
     cv : int, default=5
         Number of stratified folds.
     random_state : int, RandomState instance or None, default=None
-        Seeds the fold split and the default classifier.
+        Seeds the subsampling of the larger sample, the fold split and the default
+        classifier.
 
     Returns
     -------
@@ -260,6 +307,7 @@ def c2st_score(
             f"{X_real.shape[0]} real and {X_generated.shape[0]} generated rows."
         )
     seed = derive_seed(random_state)
+    X_real, X_generated = _balance(X_real, X_generated, seed)
     if classifier is None:
         classifier = HistGradientBoostingClassifier(random_state=seed)
     X = np.vstack([X_real, X_generated])

@@ -1,11 +1,69 @@
 """scikit-learn scorers built on the sample and topic metrics."""
 
-import numpy as np
+from numbers import Real
 
+import numpy as np
+from sklearn.utils._param_validation import StrOptions, validate_params
+
+from ..base import Integer
 from ._samples import energy_distance
 from ._topics import topic_coherence
 
 __all__ = ["make_coherence_scorer", "make_sample_scorer"]
+
+
+def _cells(X):
+    """The cells of a table (array or DataFrame) as a 2-D array."""
+    values = X.to_numpy(dtype=object) if hasattr(X, "dtypes") else np.asarray(X)
+    if values.ndim != 2:
+        raise ValueError(
+            "A sample scorer compares tables of shape (n_samples, n_features), got "
+            f"an array of shape {values.shape}."
+        )
+    return values
+
+
+def _categorical_columns(X, cells):
+    """Which columns are categorical: of a non-numeric dtype (a pandas category,
+    object or string column), or, in an object array, not all numbers."""
+    if hasattr(X, "dtypes"):
+        from pandas.api.types import is_numeric_dtype
+
+        return np.array([not is_numeric_dtype(dtype) for dtype in X.dtypes])
+    if cells.dtype.kind in "biuf":
+        return np.zeros(cells.shape[1], dtype=bool)
+    return np.array(
+        [not all(isinstance(cell, Real) for cell in column) for column in cells.T]
+    )
+
+
+def _comparable_rows(X_real, X_generated):
+    """Real and generated rows in one numeric space, as ``GANSampler.score`` has it.
+
+    Numeric columns are standardised with the mean and standard deviation of the
+    real rows; each categorical column becomes the one-hot indicator of its value,
+    over the categories seen in either table.
+    """
+    real, generated = _cells(X_real), _cells(X_generated)
+    if real.shape[1] != generated.shape[1]:
+        raise ValueError(
+            f"The model's samples have {generated.shape[1]} columns but X has "
+            f"{real.shape[1]}; they must be rows of the same table."
+        )
+    categorical = _categorical_columns(X_real, real)
+    numeric_real = real[:, ~categorical].astype(np.float64)
+    numeric_generated = generated[:, ~categorical].astype(np.float64)
+    mean, scale = numeric_real.mean(axis=0), numeric_real.std(axis=0)
+    scale[~(scale > 0)] = 1.0
+    parts_real = [(numeric_real - mean) / scale]
+    parts_generated = [(numeric_generated - mean) / scale]
+    for column in np.flatnonzero(categorical):
+        both = np.concatenate([real[:, column], generated[:, column]])
+        index = {category: i for i, category in enumerate(dict.fromkeys(both))}
+        one_hot = np.eye(len(index))[[index[category] for category in both]]
+        parts_real.append(one_hot[: len(real)])
+        parts_generated.append(one_hot[len(real) :])
+    return np.hstack(parts_real), np.hstack(parts_generated)
 
 
 def _split_pipeline(estimator):
@@ -16,6 +74,14 @@ def _split_pipeline(estimator):
     return (estimator[:-1] if len(steps) > 1 else None), estimator[-1]
 
 
+@validate_params(
+    {
+        "metric": [callable],
+        "n_samples": [Integer(1, None, closed="left")],
+        "random_state": [Integer(0, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_sample_scorer(metric=energy_distance, *, n_samples=1000, random_state=0):
     """Turn a two-sample statistic into a scorer for estimators with ``sample``.
 
@@ -27,6 +93,12 @@ def make_sample_scorer(metric=energy_distance, *, n_samples=1000, random_state=0
     mapped back to the data space through the ``inverse_transform`` of the steps
     before it.
 
+    The rows are compared as ``GANSampler.score`` compares them, so that tables
+    with categorical columns (pandas category, object or string columns, or object
+    arrays) can be scored: numeric columns are standardised with the mean and
+    standard deviation of the held-out rows, and each categorical column becomes
+    the one-hot indicator of its value.
+
     Parameters
     ----------
     metric : callable, default=energy_distance
@@ -35,7 +107,8 @@ def make_sample_scorer(metric=energy_distance, *, n_samples=1000, random_state=0
     n_samples : int, default=1000
         Number of model samples compared with the data.
     random_state : int, default=0
-        Seed of the model samples.
+        Seed of the model samples (a fixed integer, so every call draws the same
+        samples).
 
     Returns
     -------
@@ -59,11 +132,18 @@ def make_sample_scorer(metric=energy_distance, *, n_samples=1000, random_state=0
         X_generated = final.sample(n_samples, random_state=random_state)[0]
         if before is not None:
             X_generated = before.inverse_transform(X_generated)
-        return -metric(X, X_generated)
+        return -metric(*_comparable_rows(X, X_generated))
 
     return scorer
 
 
+@validate_params(
+    {
+        "measure": [StrOptions({"umass", "npmi"})],
+        "top_n": [Integer(2, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_coherence_scorer(*, measure="npmi", top_n=10):
     """A scorer that rates a topic model by the mean coherence of its topics.
 

@@ -45,11 +45,11 @@ def test_is_reproducible():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"n_sequences": 0}, "n_sequences must be at least 1"),
-        ({"sequence_length": 2.5}, "sequence_length must be an integer"),
-        ({"n_components": -1}, "n_components must be at least 1"),
-        ({"self_transition": 1.5}, "self_transition must be a probability"),
-        ({"separation": 0.0}, "separation must be positive"),
+        ({"n_sequences": 0}, "'n_sequences' parameter of make_hmm_sequences"),
+        ({"sequence_length": 2.5}, "'sequence_length' parameter"),
+        ({"n_components": -1}, "'n_components' parameter"),
+        ({"self_transition": 1.5}, "'self_transition' parameter"),
+        ({"separation": 0.0}, "'separation' parameter"),
     ],
 )
 def test_bad_arguments_are_named(kwargs, message):
