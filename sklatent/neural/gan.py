@@ -19,7 +19,7 @@ from torch import nn
 from ..base import derive_seed
 from ..metrics import energy_distance
 from ._adversarial import AdversarialModule, AdversarialNet
-from ._base import BaseTorchEstimator
+from ._base import BaseTorchEstimator, check_class_labels
 from ._modes import ModeEncoding
 from ._modules import check_hidden_layer_sizes, make_mlp, reinitialised_copy
 
@@ -66,8 +66,10 @@ class GANSampler(BaseTorchEstimator):
     used after training. Numeric columns are represented as a mode of their
     one-dimensional Gaussian mixture plus an offset (CTGAN's mode-specific
     normalisation); categorical columns as categories. With ``conditional=True``,
-    ``fit(X, y)`` learns one generator per class label, and ``sample(y=...)``
-    draws rows of the classes asked for.
+    ``fit(X, y)`` learns one generator for all classes, which takes the class
+    (one-hot) as an input beside the noise, against a critic that judges each
+    row together with its class; ``sample(y=...)`` then draws rows of the
+    classes asked for.
 
     ``sample`` returns new rows with their noise, ``inverse_transform`` is G,
     ``transform`` finds the noise whose row is closest to each given row (latent
@@ -121,8 +123,9 @@ None, default="from_dtype"
         (SDV's ``enforce_min_max_values``). False lets the generator's tails
         run past the extremes seen, as new data may.
     conditional : bool, default=False
-        Whether ``fit(X, y)`` learns a class-conditional generator. False ignores
-        ``y``, as unsupervised estimators do.
+        Whether ``fit(X, y)`` learns a class-conditional generator; ``y`` must
+        then hold class labels (binary or multiclass, without missing values).
+        False ignores ``y``, as unsupervised estimators do.
     generator : torch.nn.Module, default=None
         Custom body of the generator: maps a float32 batch of shape (batch,
         n_components + n_classes) to (batch, any width); a linear layer to the
@@ -352,12 +355,8 @@ None, default="from_dtype"
                 "conditional=True learns a class-conditional generator and needs "
                 "class labels: call fit(X, y)."
             )
-        y = column_or_1d(y, warn=True)
-        check_consistent_length(y, np.empty(n_samples))
-        self.classes_, labels, counts = np.unique(
-            y, return_inverse=True, return_counts=True
-        )
-        self.class_prior_ = counts / counts.sum()
+        self.classes_, labels = check_class_labels(y, n_samples)
+        self.class_prior_ = np.bincount(labels) / n_samples
         return labels
 
     # -- fitting ------------------------------------------------------------------

@@ -235,6 +235,10 @@ def test_conditional_mode_errors():
         gan.sample(3, y=7)
     with pytest.raises(ValueError, match="pass the class"):
         gan.inverse_transform(np.zeros((2, gan.n_components)))
+    with pytest.raises(ValueError, match="continuous target"):
+        GANSampler(conditional=True, max_epochs=1).fit(X, np.linspace(0, 1, 40))
+    with pytest.raises(ValueError, match="missing values"):
+        GANSampler(conditional=True, max_epochs=1).fit(X, np.r_[y[:-1], np.nan])
     plain = GANSampler(max_epochs=1, random_state=0).fit(X, y)
     with pytest.raises(ValueError, match="conditional=False"):
         plain.sample(3, y=0)
