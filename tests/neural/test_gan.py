@@ -153,6 +153,20 @@ def test_auto_epochs_scale_with_the_data():
     assert len(gan.history_) == 60
 
 
+def test_auto_learning_rates_grow_for_short_fits():
+    X = np.random.default_rng(0).normal(size=(30, 2))
+    gan = GANSampler(max_epochs=500, random_state=0).fit(X)
+    # 500 updates: sqrt(5000 / 500) times the long-fit rates.
+    assert gan.learning_rate_ == pytest.approx(2e-4 * np.sqrt(10))
+    assert gan.critic_learning_rate_ == pytest.approx(1e-3 * np.sqrt(10))
+    assert gan.net_.optimizer_.param_groups[0]["lr"] == gan.learning_rate_
+    critic_lr = gan.net_.critic_optimizer_.param_groups[0]["lr"]
+    assert critic_lr == gan.critic_learning_rate_
+    capped = GANSampler(learning_rate=0.01, max_epochs=1, random_state=0).fit(X)
+    assert capped.learning_rate_ == 0.01
+    assert capped.critic_learning_rate_ == pytest.approx(5e-3)
+
+
 def test_categorical_columns_only_take_seen_categories(mixed_table):
     gan = GANSampler(
         categorical_features=["colour", "grade"], random_state=0, **FAST
