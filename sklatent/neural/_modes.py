@@ -145,10 +145,10 @@ class ModeEncoding:
 
     def __init__(self, continuous, n_categories, seed, *, joint=False):
         n_columns = continuous.shape[1]
+        seeds = np.random.SeedSequence(seed).generate_state(max(1, n_columns))
         if joint and n_columns:
-            self.groups_ = [_joint_modes(continuous, seed)]
+            self.groups_ = [_joint_modes(continuous, int(seeds[0]))]
         else:
-            seeds = np.random.SeedSequence(seed).generate_state(n_columns)
             self.groups_ = [
                 _column_modes(column, int(column_seed))
                 for column, column_seed in zip(continuous.T, seeds)

@@ -167,6 +167,16 @@ def test_auto_learning_rates_grow_for_short_fits():
     assert capped.critic_learning_rate_ == pytest.approx(5e-3)
 
 
+def test_joint_numeric_modes_generate_the_table(mixed_table):
+    gan = GANSampler(numeric_modes="joint", random_state=0, max_epochs=2)
+    gan.fit(mixed_table)
+    (means, factors, _), *others = gan.encoding_.groups_
+    assert others == []
+    assert means.shape[1] == 3  # size, count and grade, modelled together
+    X, _ = gan.sample(20, random_state=0)
+    assert list(X.columns) == list(mixed_table.columns)
+
+
 def test_categorical_columns_only_take_seen_categories(mixed_table):
     gan = GANSampler(
         categorical_features=["colour", "grade"], random_state=0, **FAST
