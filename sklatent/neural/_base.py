@@ -18,7 +18,13 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import (
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 from skorch.callbacks import PrintLog, ProgressBar
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
@@ -26,6 +32,7 @@ from skorch.history import History
 
 from ..base import LatentMixin, derive_seed
 from ._modules import ACTIVATIONS
+from ._table import TableEncoding, check_float32_range, is_frame, is_missing
 from ._training import (
     HeldOutEarlyStopping,
     LossNet,
@@ -33,9 +40,8 @@ from ._training import (
     TensorBatches,
 )
 
-__all__ = ["BaseTorchEstimator", "resolve_device"]
+__all__ = ["BaseTorchEstimator", "check_class_labels", "resolve_device"]
 
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
 # Rows per chunk at inference, so large inputs do not need one huge activation.
 _INFERENCE_CHUNK = 8192
 # Networks with fewer weights than this train and infer on one CPU thread.
@@ -79,6 +85,50 @@ def resolve_device(device):
             "device='cpu', or device='auto' to take a GPU only when there is one."
         )
     return device
+
+
+def check_class_labels(y, n_samples):
+    """Validate the class labels of a class-conditional fit.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Class labels: binary or multiclass, in the sense of
+        :func:`sklearn.utils.multiclass.type_of_target`.
+    n_samples : int
+        The number of rows of X.
+
+    Returns
+    -------
+    classes : ndarray of shape (n_classes,)
+        The sorted distinct labels.
+    indices : ndarray of int of shape (n_samples,)
+        The index in ``classes`` of each row's label.
+
+    Raises
+    ------
+    ValueError
+        If y has missing values (NaN or None), the wrong length, or is not a
+        set of class labels (a continuous or multi-output target).
+    """
+    y = column_or_1d(y, warn=True)
+    check_consistent_length(y, np.empty(n_samples))
+    if y.dtype.kind in "fO" and is_missing(y).any():
+        raise ValueError(
+            "y has missing values (None or NaN); a class-conditional fit needs a "
+            "class for every row: drop those rows or give them a class of their own."
+        )
+    target_type = type_of_target(y, input_name="y")
+    if target_type not in ("binary", "multiclass"):
+        n_distinct = len(np.unique(y))
+        raise ValueError(
+            f"conditional=True needs class labels, but y is a {target_type} target "
+            f"({n_distinct} distinct values among {len(y)}); bin a continuous target "
+            "into classes first (for instance with KBinsDiscretizer), or fit "
+            "without y."
+        )
+    classes, indices = np.unique(y, return_inverse=True)
+    return classes, indices
 
 
 def _to_numpy_tree(obj):
@@ -155,7 +205,7 @@ class BaseTorchEstimator(LatentMixin, BaseEstimator, metaclass=ABCMeta):
     }
 
     #: Types of the fitted state that sklatent.persistence.load may build.
-    _persisted_types = (History,)
+    _persisted_types = (History, TableEncoding)
 
     #: What the error raised on a non-finite loss suggests trying.
     _non_finite_advice = "Try a smaller learning_rate."
@@ -204,13 +254,40 @@ class BaseTorchEstimator(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         if not reset:
             check_is_fitted(self)
         X = validate_data(self, X, reset=reset, dtype=np.float64)
-        largest = np.abs(X).max() if X.size else 0.0
-        if largest > _FLOAT32_MAX:
-            raise ValueError(
-                f"X holds values of magnitude up to {largest:.3g}, beyond float32's "
-                f"range ({_FLOAT32_MAX:.3g}) in which torch trains; rescale X."
-            )
+        check_float32_range(X)
         return X
+
+    def _validate_table(self, X, *, reset):
+        """Validate a table and split it into what a model learns.
+
+        With ``reset``, learns ``table_`` (a :class:`TableEncoding`) from ``X`` and
+        the estimator's ``categorical_features`` (None for an estimator without
+        that parameter); otherwise checks ``X`` against it.
+
+        Returns
+        -------
+        continuous : ndarray of shape (n_samples, len(table_.continuous_))
+            The numeric and integer columns (float64).
+        codes : ndarray of int of shape (n_samples, len(table_.discrete_))
+            The category indices of the categorical and binary columns.
+        """
+        if not reset:
+            check_is_fitted(self)
+        spec = getattr(self, "categorical_features", None)
+        if reset:
+            names_columns = not (spec is None or isinstance(spec, str))
+            mixed = is_frame(X) or (names_columns and np.asarray(spec).size > 0)
+        else:
+            mixed = is_frame(X) or self.table_.categorical_mask_.any()
+        if not mixed:
+            X = self._validate_X(X, reset=reset)
+        elif is_frame(X):
+            validate_data(self, X, reset=reset, skip_check_array=True)
+        else:
+            X = validate_data(self, X, reset=reset, dtype=None, ensure_all_finite=False)
+        if reset:
+            self.table_ = TableEncoding().fit(X, spec)
+        return self.table_.encode(X)
 
     def _as_tensor(self, X, dtype=torch.float32, device=None):
         """Copy an array to a tensor, on the model's device unless told otherwise."""

@@ -10,20 +10,18 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
-    check_array,
     check_consistent_length,
     check_is_fitted,
     column_or_1d,
-    validate_data,
 )
 from torch import nn
 
 from ..base import derive_seed
 from ..metrics import energy_distance
 from ._adversarial import AdversarialModule, AdversarialNet
-from ._base import BaseTorchEstimator
+from ._base import BaseTorchEstimator, check_class_labels
+from ._modes import ModeEncoding
 from ._modules import check_hidden_layer_sizes, make_mlp, reinitialised_copy
-from ._table import TableEncoding
 
 __all__ = ["GANSampler"]
 
@@ -32,6 +30,8 @@ _ENCODING = 100
 # "auto" trains for min(_AUTO_STEPS, _AUTO_STEPS_PER_ROW * n_samples) updates.
 _AUTO_STEPS = 5000
 _AUTO_STEPS_PER_ROW = 2
+# The "auto" learning rates grow at most this much for short fits.
+_MAX_RATE_FACTOR = 5.0
 # Model samples that score() compares with the data, and their seed.
 _SCORE_SAMPLES = 1000
 _SCORE_SEED = 0
@@ -56,12 +56,6 @@ def _body_with_head(body, n_inputs, n_outputs):
     return nn.Sequential(body, nn.Linear(width, n_outputs))
 
 
-def _is_missing(values):
-    """Mask of missing entries (None or NaN) in an object array."""
-    # NaN is the one value that differs from itself.
-    return np.equal(values, None) | (values != values)
-
-
 class GANSampler(BaseTorchEstimator):
     """Generative adversarial network for tables: draw as many new rows as you like.
 
@@ -74,8 +68,10 @@ class GANSampler(BaseTorchEstimator):
     used after training. Numeric columns are represented as a mode of their
     one-dimensional Gaussian mixture plus an offset (CTGAN's mode-specific
     normalisation); categorical columns as categories. With ``conditional=True``,
-    ``fit(X, y)`` learns one generator per class label, and ``sample(y=...)``
-    draws rows of the classes asked for.
+    ``fit(X, y)`` learns one generator for all classes, which takes the class
+    (one-hot) as an input beside the noise, against a critic that judges each
+    row together with its class; ``sample(y=...)`` then draws rows of the
+    classes asked for.
 
     ``sample`` returns new rows with their noise, ``inverse_transform`` is G,
     ``transform`` finds the noise whose row is closest to each given row (latent
@@ -100,11 +96,15 @@ class GANSampler(BaseTorchEstimator):
         more passes would only let the critic memorise the rows.
     batch_size : int, default=500
         Rows per update (rounded up to a multiple of ``pac``).
-    learning_rate : float, default=2e-4
-        Learning rate of the generator's Adam optimiser.
-    critic_learning_rate : float, default=1e-3
+    learning_rate : float or "auto", default="auto"
+        Learning rate of the generator's Adam optimiser. ``"auto"`` is 2e-4
+        for a fit of 5000 updates or more, and ``2e-4 * sqrt(5000 / n_updates)``
+        (at most five times that) for shorter ones, so a small table, which
+        gets few updates, still converges.
+    critic_learning_rate : float or "auto", default="auto"
         Learning rate of the critic's Adam optimiser; a faster critic (two
         time-scale update rule) keeps the generator's signal informative.
+        ``"auto"`` is 1e-3, scaled as ``learning_rate`` is.
     pac : int, default=10
         Rows the critic judges together. A critic that sees several samples at
         once detects a lack of diversity, which penalises mode collapse.
@@ -113,14 +113,32 @@ class GANSampler(BaseTorchEstimator):
     average_decay : float, default=0.999
         Decay of the exponential moving average of the generator's weights; the
         averaged generator is the one used to generate. 0 uses the last weights.
-    categorical_features : array-like of {bool, int, str} or None, default=None
+    categorical_features : array-like of {bool, int, str}, "from_dtype" or \
+None, default="from_dtype"
         The categorical columns: a boolean mask, integer indices, or column names
         (with a DataFrame), as in
-        :class:`~sklearn.ensemble.HistGradientBoostingClassifier`. They are
-        generated as categories seen in training, never as fractions.
+        :class:`~sklearn.ensemble.HistGradientBoostingClassifier`;
+        ``"from_dtype"`` takes the DataFrame columns of a categorical, object or
+        string dtype (none of an array), and None none. They are generated as
+        categories seen in training, never as fractions. Of the other columns,
+        those with one value in training come back as that value, those with
+        two values (binary, or bool) as one of them, and integer-valued ones
+        as integers.
+    clip_to_training_range : bool, default=False
+        Keep generated numbers inside the range of their column in training
+        (SDV's ``enforce_min_max_values``). False lets the generator's tails
+        run past the extremes seen, as new data may.
+    numeric_modes : {"per_column", "joint"}, default="per_column"
+        How numeric columns are represented. ``"per_column"``: each column by a
+        mode of its own one-dimensional Gaussian mixture and an offset from it
+        (CTGAN's mode-specific normalisation). ``"joint"``: all of them by a
+        mode of one full-covariance Gaussian mixture over the columns together
+        and the whitened offset from its mean, which keeps clusters that are
+        not aligned with the axes apart (see the User Guide).
     conditional : bool, default=False
-        Whether ``fit(X, y)`` learns a class-conditional generator. False ignores
-        ``y``, as unsupervised estimators do.
+        Whether ``fit(X, y)`` learns a class-conditional generator; ``y`` must
+        then hold class labels (binary or multiclass, without missing values).
+        False ignores ``y``, as unsupervised estimators do.
     generator : torch.nn.Module, default=None
         Custom body of the generator: maps a float32 batch of shape (batch,
         n_components + n_classes) to (batch, any width); a linear layer to the
@@ -151,19 +169,28 @@ class GANSampler(BaseTorchEstimator):
     history_ : skorch.History
         One entry per epoch: ``history_[:, "train_loss"]`` (generator loss) and
         ``history_[:, "critic_loss"]`` (critic loss, gradient penalty included).
-    encoding_ : TableEncoding
-        The modes of each numeric column and the categories of each categorical
-        column.
+    table_ : TableEncoding
+        The kind of each column (numeric, integer, binary, constant,
+        categorical), the values seen in the discrete ones and the range of
+        the numeric ones.
+    encoding_ : ModeEncoding
+        The network's representation: the modes of each numeric column and
+        the number of categories of each discrete one.
     categorical_features_ : ndarray of bool of shape (`n_features_in_`,)
         Which columns are categorical.
+    learning_rate_ : float
+        The generator's learning rate used (``"auto"`` resolved).
+    critic_learning_rate_ : float
+        The critic's learning rate used.
     classes_ : ndarray of shape (n_classes,)
         Class labels (conditional mode only).
     class_prior_ : ndarray of shape (n_classes,)
         Frequency of each class in training (conditional mode only).
-    mean_ : ndarray of shape (n_numeric,)
-        Mean of each numeric column, for the standardised space of ``score``.
-    scale_ : ndarray of shape (n_numeric,)
-        Standard deviation of each numeric column (1 for constant columns).
+    mean_ : ndarray of shape (n_continuous,)
+        Mean of each numeric and integer column, for the standardised space of
+        ``score``.
+    scale_ : ndarray of shape (n_continuous,)
+        Standard deviation of each numeric and integer column.
     device_ : str
         Device the model lives on.
     n_features_in_ : int
@@ -208,11 +235,20 @@ class GANSampler(BaseTorchEstimator):
             Interval(Integral, 1, None, closed="left"),
             StrOptions({"auto"}),
         ],
-        "critic_learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate": [
+            Interval(Real, 0, None, closed="neither"),
+            StrOptions({"auto"}),
+        ],
+        "critic_learning_rate": [
+            Interval(Real, 0, None, closed="neither"),
+            StrOptions({"auto"}),
+        ],
         "pac": [Interval(Integral, 1, None, closed="left")],
         "gradient_penalty": [Interval(Real, 0, None, closed="left")],
         "average_decay": [Interval(Real, 0, 1, closed="left")],
-        "categorical_features": ["array-like", None],
+        "categorical_features": ["array-like", StrOptions({"from_dtype"}), None],
+        "clip_to_training_range": ["boolean"],
+        "numeric_modes": [StrOptions({"per_column", "joint"})],
         "conditional": ["boolean"],
         "generator": [nn.Module, None],
         "critic": [nn.Module, None],
@@ -220,7 +256,7 @@ class GANSampler(BaseTorchEstimator):
 
     _net_class = AdversarialNet
 
-    _persisted_types = (*BaseTorchEstimator._persisted_types, TableEncoding)
+    _persisted_types = (*BaseTorchEstimator._persisted_types, ModeEncoding)
 
     _non_finite_advice = (
         "Try smaller learning_rate and critic_learning_rate, a larger "
@@ -235,12 +271,14 @@ class GANSampler(BaseTorchEstimator):
         activation="relu",
         max_epochs="auto",
         batch_size=500,
-        learning_rate=2e-4,
-        critic_learning_rate=1e-3,
+        learning_rate="auto",
+        critic_learning_rate="auto",
         pac=10,
         gradient_penalty=10.0,
         average_decay=0.999,
-        categorical_features=None,
+        categorical_features="from_dtype",
+        clip_to_training_range=False,
+        numeric_modes="per_column",
         conditional=False,
         generator=None,
         critic=None,
@@ -260,6 +298,8 @@ class GANSampler(BaseTorchEstimator):
         self.gradient_penalty = gradient_penalty
         self.average_decay = average_decay
         self.categorical_features = categorical_features
+        self.clip_to_training_range = clip_to_training_range
+        self.numeric_modes = numeric_modes
         self.conditional = conditional
         self.generator = generator
         self.critic = critic
@@ -302,7 +342,8 @@ class GANSampler(BaseTorchEstimator):
 
     def _net_options(self):
         return {
-            "critic_lr": self.critic_learning_rate,
+            "lr": self.learning_rate_,
+            "critic_lr": self.critic_learning_rate_,
             "average_decay": self.average_decay,
             "optimizer__betas": (0.0, 0.9),
         }
@@ -314,102 +355,22 @@ class GANSampler(BaseTorchEstimator):
         steps = min(_AUTO_STEPS, _AUTO_STEPS_PER_ROW * n_samples)
         return max(1, math.ceil(steps / n_batches))
 
+    def _set_learning_rates(self, n_samples):
+        """Resolve the "auto" learning rates for a fit on ``n_samples`` rows.
+
+        The weights move about ``learning_rate * n_updates`` in a fit; a short
+        fit gets a larger step so that it still converges (measured on small
+        tables: benchmarks/bench_tabular.py), scaled with the square root to
+        stay stable, and capped.
+        """
+        n_updates = self._epochs(n_samples) * math.ceil(n_samples / self.batch_size)
+        factor = min(_MAX_RATE_FACTOR, math.sqrt(max(1.0, _AUTO_STEPS / n_updates)))
+        auto = {"learning_rate": 2e-4 * factor, "critic_learning_rate": 1e-3 * factor}
+        for name, value in auto.items():
+            given = getattr(self, name)
+            setattr(self, name + "_", value if given == "auto" else given)
+
     # -- data ---------------------------------------------------------------------
-
-    def _categorical_mask(self, X):
-        """The boolean mask of categorical columns from ``categorical_features``."""
-        n_features = self.n_features_in_
-        spec = self.categorical_features
-        mask = np.zeros(n_features, dtype=bool)
-        if spec is None:
-            return mask
-        spec = np.asarray(spec)
-        if spec.size == 0:
-            return mask
-        if spec.dtype.kind == "b":
-            if spec.shape != (n_features,):
-                raise ValueError(
-                    f"categorical_features as a boolean mask must have one entry per "
-                    f"feature ({n_features}), got shape {spec.shape}."
-                )
-            return spec.copy()
-        if spec.dtype.kind in "OUS":
-            names = getattr(self, "feature_names_in_", None)
-            if names is None:
-                raise ValueError(
-                    "categorical_features given as column names needs X to be a "
-                    "DataFrame with string column names; pass indices or a boolean "
-                    "mask instead."
-                )
-            unknown = sorted(set(spec.tolist()) - set(names.tolist()))
-            if unknown:
-                raise ValueError(
-                    f"categorical_features names {unknown} that are not columns of "
-                    f"X; the columns are {names.tolist()}."
-                )
-            mask[np.isin(names, spec)] = True
-            return mask
-        if spec.dtype.kind not in "iu":
-            raise ValueError(
-                "categorical_features must be a boolean mask, integer indices or "
-                f"column names, got values of dtype {spec.dtype}."
-            )
-        out_of_range = spec[(spec < 0) | (spec >= n_features)]
-        if out_of_range.size:
-            raise ValueError(
-                f"categorical_features index {out_of_range[0]} is out of range for X "
-                f"with {n_features} features; indices must be in [0, {n_features - 1}]."
-            )
-        mask[spec] = True
-        return mask
-
-    def _split_table(self, X, *, reset):
-        """Validate X and split it into numeric (float64) and categorical columns."""
-        has_categorical = self.categorical_features is not None and (
-            np.asarray(self.categorical_features).size > 0
-        )
-        if not has_categorical:
-            X = self._validate_X(X, reset=reset)
-            if reset:
-                self.categorical_features_ = np.zeros(X.shape[1], dtype=bool)
-            return X, np.empty((len(X), 0), dtype=object)
-        if hasattr(X, "iloc"):
-            validate_data(self, X, reset=reset, skip_check_array=True)
-            values = X.to_numpy(dtype=object)
-        else:
-            values = validate_data(
-                self, X, reset=reset, dtype=None, ensure_all_finite=False
-            )
-        if reset:
-            self.categorical_features_ = self._categorical_mask(X)
-        mask = self.categorical_features_
-        numeric = check_array(values[:, ~mask], dtype=np.float64, input_name="X")
-        categorical = values[:, mask].astype(object)
-        missing = _is_missing(categorical)
-        if missing.any():
-            column = np.flatnonzero(mask)[np.nonzero(missing)[1][0]]
-            raise ValueError(
-                f"Categorical column {column} of X has missing values (None or NaN); "
-                "impute them or encode missingness as a category of its own."
-            )
-        if not reset:
-            for index, (column, categories) in enumerate(
-                zip(categorical.T, self.encoding_.categories_)
-            ):
-                unseen = ~np.isin(column, categories)
-                if unseen.any():
-                    raise ValueError(
-                        f"Categorical column {np.flatnonzero(mask)[index]} of X has "
-                        f"category {column[unseen][0]!r}, not seen in fit; the "
-                        f"known categories are {categories.tolist()}."
-                    )
-        return numeric, categorical
-
-    def _remember_output_format(self, X):
-        """Keep what sample() needs to return the user's column types."""
-        is_frame = hasattr(X, "iloc") and hasattr(X, "dtypes")
-        self._pandas_dtypes = X.dtypes if is_frame else None
-        self._columns = list(X.columns) if is_frame else None
 
     def _check_labels(self, y, n_samples):
         """Class indices of ``y`` in conditional mode."""
@@ -423,8 +384,8 @@ class GANSampler(BaseTorchEstimator):
             )
         return np.searchsorted(self.classes_, y)
 
-    def _training_tensor(self, numeric, categorical, labels):
-        encoded = self.encoding_.encode(numeric, categorical)
+    def _training_tensor(self, continuous, codes, labels):
+        encoded = self.encoding_.encode(continuous, codes)
         one_hot = np.eye(self._n_classes)[labels] if self.conditional else None
         parts = [encoded] if one_hot is None else [encoded, one_hot]
         return self._as_tensor(np.hstack(parts))
@@ -437,29 +398,34 @@ class GANSampler(BaseTorchEstimator):
                 "conditional=True learns a class-conditional generator and needs "
                 "class labels: call fit(X, y)."
             )
-        y = column_or_1d(y, warn=True)
-        check_consistent_length(y, np.empty(n_samples))
-        self.classes_, labels, counts = np.unique(
-            y, return_inverse=True, return_counts=True
-        )
-        self.class_prior_ = counts / counts.sum()
+        self.classes_, labels = check_class_labels(y, n_samples)
+        self.class_prior_ = np.bincount(labels) / n_samples
         return labels
 
     # -- fitting ------------------------------------------------------------------
 
     def _initialise(self, X, y):
         """Learn the representation of the table and build the net (first fit)."""
-        numeric, categorical = self._split_table(X, reset=True)
-        self._remember_output_format(X)
-        labels = self._fit_labels(y, len(numeric))
+        continuous, codes = self._validate_table(X, reset=True)
+        self.categorical_features_ = self.table_.categorical_mask_
+        labels = self._fit_labels(y, len(continuous))
+        self._set_learning_rates(len(continuous))
         self._start_fit()
-        self.encoding_ = TableEncoding(
-            numeric, categorical, self._stream_seed(_ENCODING)
+        self.encoding_ = ModeEncoding(
+            continuous,
+            self.table_.n_categories_,
+            self._stream_seed(_ENCODING),
+            joint=self.numeric_modes == "joint",
         )
-        self.mean_ = numeric.mean(axis=0)
-        scale = numeric.std(axis=0)
+        if self.encoding_.n_outputs_ == 0:
+            raise ValueError(
+                f"Every column of X is constant in the training rows "
+                f"(n_samples={len(continuous)}): there is nothing to learn."
+            )
+        self.mean_ = continuous.mean(axis=0)
+        scale = continuous.std(axis=0)
         self.scale_ = np.where(scale > 0, scale, 1.0)
-        return self._training_tensor(numeric, categorical, labels), self._new_net()
+        return self._training_tensor(continuous, codes, labels), self._new_net()
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -508,11 +474,11 @@ class GANSampler(BaseTorchEstimator):
             X_train, net = self._initialise(X, y)
         else:
             net = self.net_
-            numeric, categorical = self._split_table(X, reset=False)
+            continuous, codes = self._validate_table(X, reset=False)
             if self.conditional and y is None:
                 raise ValueError("conditional=True needs y in partial_fit too.")
-            labels = self._check_labels(y, len(numeric)) if self.conditional else None
-            X_train = self._training_tensor(numeric, categorical, labels)
+            labels = self._check_labels(y, len(codes)) if self.conditional else None
+            X_train = self._training_tensor(continuous, codes, labels)
         self._run_epochs(net, X_train, epochs=1)
         self.net_ = net
         self.history_ = net.history
@@ -539,7 +505,7 @@ class GANSampler(BaseTorchEstimator):
         return np.eye(len(self.classes_))[labels]
 
     def _generate(self, Z, labels):
-        """Numeric values and category codes of the rows G(Z) (float64)."""
+        """Continuous values and category codes of the rows G(Z) (float64)."""
         module = self._float64_copy()
 
         def generate(z, one_hot):
@@ -547,35 +513,9 @@ class GANSampler(BaseTorchEstimator):
 
         return self._map_rows(generate, Z, labels)
 
-    def _assemble(self, numeric, codes):
+    def _decode(self, continuous, codes):
         """Rows in the user's column order and types."""
-        mask = self.categorical_features_
-        if self._pandas_dtypes is None:
-            if not mask.any():
-                return numeric
-            X = np.empty((len(numeric), len(mask)), dtype=object)
-            X[:, ~mask] = numeric
-            X[:, mask] = self.encoding_.categories_of(codes)
-            categories = np.concatenate(self.encoding_.categories_)
-            numeric_categories = all(
-                isinstance(value, Real) for value in categories.tolist()
-            )
-            return X.astype(np.float64) if numeric_categories else X
-        import pandas as pd
-
-        columns = {}
-        numeric_iter = iter(numeric.T)
-        category_iter = iter(self.encoding_.categories_of(codes).T)
-        for name, is_categorical in zip(self._columns, mask):
-            dtype = self._pandas_dtypes[name]
-            if is_categorical:
-                columns[name] = pd.Series(next(category_iter)).astype(dtype)
-            else:
-                values = next(numeric_iter)
-                if dtype.kind in "iu":
-                    values = np.rint(values)
-                columns[name] = pd.Series(values).astype(dtype)
-        return pd.DataFrame(columns, columns=self._columns)
+        return self.table_.decode(continuous, codes, clip=self.clip_to_training_range)
 
     def sample(self, n_samples=1, *, y=None, random_state=None):
         """Generate rows: noise z ~ N(0, I), then the row G(z).
@@ -608,7 +548,7 @@ class GANSampler(BaseTorchEstimator):
         Z = torch.randn(
             (n_samples, self.n_components), generator=generator, dtype=torch.float64
         ).numpy()
-        return self._assemble(*self._generate(Z, labels)), Z
+        return self._decode(*self._generate(Z, labels)), Z
 
     def inverse_transform(self, Z, y=None):
         """The rows that the generator makes of latent vectors: G(Z).
@@ -633,7 +573,7 @@ class GANSampler(BaseTorchEstimator):
                 "generate as inverse_transform(Z, y=...)."
             )
         labels = self._labels_for(y, len(Z), None)
-        return self._assemble(*self._generate(Z, labels))
+        return self._decode(*self._generate(Z, labels))
 
     # -- latent inversion ---------------------------------------------------------
 
@@ -641,13 +581,6 @@ class GANSampler(BaseTorchEstimator):
         """Rows in the space where rows are compared: standardised numbers and
         one-hot categories."""
         return np.hstack([(numeric - self.mean_) / self.scale_, categorical_one_hot])
-
-    def _table_one_hot(self, categorical):
-        blocks = [
-            np.eye(len(categories))[np.searchsorted(categories, column)]
-            for column, categories in zip(categorical.T, self.encoding_.categories_)
-        ]
-        return np.hstack(blocks) if blocks else np.zeros((len(categorical), 0))
 
     def _invert(self, target, module, one_hot):
         """Noise whose soft output is closest to each target row (float64)."""
@@ -718,8 +651,8 @@ class GANSampler(BaseTorchEstimator):
             Noise vectors.
         """
         check_is_fitted(self)
-        numeric, categorical = self._split_table(X, reset=False)
-        target = self._comparable(numeric, self._table_one_hot(categorical))
+        continuous, codes = self._validate_table(X, reset=False)
+        target = self._comparable(continuous, self.table_.one_hot(codes))
         if not self.conditional:
             candidates = [np.zeros((len(target), 0))]
         elif y is not None:
@@ -758,11 +691,13 @@ class GANSampler(BaseTorchEstimator):
             found.append(z[: _INVERSION_CHUNK - pad].cpu().numpy())
         return np.concatenate(found) if found else np.zeros((0, self.n_components))
 
+    def _generated_rows(self, Z, labels):
+        """The rows G(Z) in the space where rows are compared."""
+        continuous, codes = self._generate(Z, labels)
+        return self._comparable(continuous, self.table_.one_hot(codes))
+
     def _reconstruction_error(self, Z, one_hot, target):
-        numeric, codes = self._generate(Z, one_hot)
-        categorical = self.encoding_.categories_of(codes)
-        rows = self._comparable(numeric, self._table_one_hot(categorical))
-        return ((rows - target) ** 2).sum(axis=1)
+        return ((self._generated_rows(Z, one_hot) - target) ** 2).sum(axis=1)
 
     # -- score --------------------------------------------------------------------
 
@@ -789,16 +724,12 @@ class GANSampler(BaseTorchEstimator):
             ``-energy_distance(X, samples)`` in the standardised space.
         """
         check_is_fitted(self)
-        numeric, categorical = self._split_table(X, reset=False)
+        continuous, codes = self._validate_table(X, reset=False)
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, numeric)
-        real = self._comparable(numeric, self._table_one_hot(categorical))
+            sample_weight = _check_sample_weight(sample_weight, continuous)
+        real = self._comparable(continuous, self.table_.one_hot(codes))
         rng = check_random_state(_SCORE_SEED)
         Z = rng.standard_normal((_SCORE_SAMPLES, self.n_components))
         labels = self._labels_for(None, _SCORE_SAMPLES, rng)
-        generated_numeric, codes = self._generate(Z, labels)
-        generated = self._comparable(
-            generated_numeric,
-            self._table_one_hot(self.encoding_.categories_of(codes)),
-        )
+        generated = self._generated_rows(Z, labels)
         return -energy_distance(real, generated, sample_weight_X=sample_weight)
