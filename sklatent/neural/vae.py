@@ -15,6 +15,7 @@ from ..base import check_n_samples, derive_seed
 from ._base import BaseTorchEstimator
 from ._modules import check_hidden_layer_sizes, make_mlp, reinitialised_copy
 from ._neighbors import MIN_ROWS, neighbor_embedding_loss
+from ._priors import fit_code_mixture, mixture_log_density, sample_mixture
 from ._training import HeldOutLRDecay
 
 __all__ = ["VAETransformer"]
@@ -25,6 +26,17 @@ _SCORE_SEED = 0
 # With early stopping, the learning rate is cut by _LR_FACTOR after every
 # _LR_PATIENCE epochs without a better held-out ELBO.
 _LR_PATIENCE, _LR_FACTOR = 3, 0.3
+# Weight of each batch in the moving average of the squared residuals that sets
+# the noise variances during training: about the last ten batches count.
+_NOISE_AVERAGING = 0.1
+# The closed-form noise variances after training are estimated from at least
+# this many draws of z (several per row on small tables, at most 16).
+_CALIBRATION_DRAWS = 4096
+# Purposes of the random streams of that estimate and of the codes that the
+# mixture sampling prior is fitted to (beyond the base's purposes).
+_CALIBRATION_STREAM, _PRIOR_STREAM = 100, 101
+# Most components of the mixture sampling prior (chosen by BIC up to this).
+_MAX_PRIOR_COMPONENTS = 10
 # Scale of the Student-t kernel of the neighbour term, in prior standard
 # deviations: codes further apart than this count as far, so several groups of
 # rows fit side by side within the prior's unit scale.
@@ -50,7 +62,9 @@ class _VAEModule(nn.Module):
     In training mode the loss weighs the KL term by ``kl_weight`` (beta, possibly
     warming up) and adds ``neighbor_weight`` times the batch's neighbour-embedding
     term; in evaluation mode it is the negative ELBO, so the held-out loss that
-    early stopping watches is always the ELBO.
+    early stopping watches is always the ELBO. Gaussian noise variances are
+    buffers, not parameters: each training batch moves them towards its mean
+    squared residuals (:meth:`_track_noise`), their closed-form optimum.
     """
 
     def __init__(
@@ -72,19 +86,36 @@ class _VAEModule(nn.Module):
         self.perplexity = perplexity
         self.kl_weight = 1.0
         if likelihood == "gaussian":
-            # The noise scales start at one, the whole range of each standardised
-            # feature, and shrink as the decoder learns: a gradual shift of weight
-            # from the KL term to the reconstruction, like the KL warm-up.
-            excess = torch.full((n_features,), max(1.0 - min_sigma, 1e-3))
-            # The inverse of softplus, so that noise_scale() starts at one.
-            self.sigma_param = nn.Parameter(excess + torch.log(-torch.expm1(-excess)))
+            # The per-feature noise variances are not learned by gradient: they
+            # sit at their closed-form optimum given the networks, the mean
+            # squared reconstruction error of each feature (the sigma-VAE of
+            # Rybkin et al.). In training, that optimum is tracked as a
+            # bias-corrected moving average over the batches; after training the
+            # estimator sets it exactly on the training rows (calibrate_noise).
+            self.register_buffer("noise_variance", torch.ones(n_features))
+            self.register_buffer("_residual_average", torch.zeros(n_features))
+            self.register_buffer("_n_updates", torch.zeros((), dtype=torch.long))
 
     def encode(self, x):
         mean, log_var = self.encoder(x).chunk(2, dim=-1)
         return mean, log_var
 
     def noise_scale(self):
-        return self.min_sigma + F.softplus(self.sigma_param)
+        return self.noise_variance.sqrt().clamp_min(self.min_sigma)
+
+    def _track_noise(self, x, decoded):
+        """Move the noise variances towards this batch's squared residuals."""
+        with torch.no_grad():
+            squared = (x - decoded).square().mean(0)
+            self._residual_average.lerp_(squared, _NOISE_AVERAGING)
+            self._n_updates += 1
+            bias = 1.0 - (1.0 - _NOISE_AVERAGING) ** self._n_updates.item()
+            self.noise_variance.copy_(self._residual_average / bias)
+
+    def calibrate_noise(self, squared_residuals):
+        """Set the noise variances to their optimum given the mean squared
+        residual of each feature (the ELBO's closed-form maximiser)."""
+        self.noise_variance.copy_(squared_residuals)
 
     def log_likelihood(self, x, decoded):
         """log p(x|z) per row, given the decoder's output for z."""
@@ -112,7 +143,10 @@ class _VAEModule(nn.Module):
         )
         z = mean + noise * (0.5 * log_var).exp()
         kl = self.kl_divergence(mean, log_var, noise, z)
-        log_likelihood = self.log_likelihood(x, self.decoder(z))
+        decoded = self.decoder(z)
+        if self.training and self.likelihood == "gaussian":
+            self._track_noise(x, decoded)
+        log_likelihood = self.log_likelihood(x, decoded)
         if not self.training:
             return kl - log_likelihood
         loss = self.kl_weight * kl - log_likelihood
@@ -142,13 +176,14 @@ class VAETransformer(BaseTorchEstimator):
     The encoder maps a row x to a Gaussian q(z|x) over ``n_components`` latent
     variables, the decoder maps a code z back to the parameters of p(x|z), and
     both are trained together (through skorch) to maximise the evidence lower
-    bound (ELBO) on log p(x), with a standard normal prior on z; by default a
-    neighbour-embedding (t-SNE) term in the training loss also keeps neighbouring
-    rows together and groups of rows apart in the latent space
-    (``neighbor_weight``). ``transform``
+    bound (ELBO) on log p(x), with a standard normal prior on z. ``transform``
     gives the posterior mean, ``inverse_transform`` the decoder mean, ``sample``
     new rows with their codes, and ``score`` the mean ELBO per row, so a
     ``GridSearchCV`` over ``n_components`` picks the latent size by held-out ELBO.
+    Two options change what the model is for: ``sampling_prior="mixture"`` draws
+    samples from a Gaussian mixture fitted to where the codes of the training rows
+    lie (better samples), and ``neighbor_weight > 0`` adds a neighbour-embedding
+    (t-SNE) term to the training loss (codes laid out for a 2-D picture).
 
     Read more in the :ref:`User Guide <vae>`.
 
@@ -165,8 +200,11 @@ class VAETransformer(BaseTorchEstimator):
         Model of p(x|z). ``"gaussian"``: the data are standardised inside, each
         column centred on its mean and divided by its range (max - min; the
         statistics are learned in ``fit``, constant columns keep scale one), and
-        each feature has a learned noise scale, at least ``min_sigma`` in
-        standardised units. Dividing by the range rather than the standard
+        each feature has its own noise scale, at least ``min_sigma`` in
+        standardised units, set in closed form to the value that maximises the
+        ELBO given the networks: the root mean squared reconstruction error of
+        that feature (as in the sigma-VAE [4]_). Dividing by the range rather
+        than the standard
         deviation keeps sparse columns (rarely non-zero, like the border pixels
         of images) from turning into large outliers. ``"bernoulli"``: for data
         in [0, 1] (binary, or intensities read as probabilities); the decoder
@@ -184,24 +222,35 @@ class VAETransformer(BaseTorchEstimator):
         learns to reconstruct, which spreads the classes of a dataset apart in
         the latent space, before the prior pulls the codes together. 0 trains
         with ``beta`` from the start.
-    neighbor_weight : float, default=5.0
-        Weight of a neighbour-embedding term in the training loss: within each
-        minibatch, the Kullback-Leibler divergence between the t-SNE affinities
-        of the rows and those of their codes (posterior means) under a heavy-tailed
-        Student-t kernel, as in VAE-SNE [3]_. It keeps rows that are neighbours in
-        the data neighbours in the latent space and stops groups of similar rows
-        (the classes of a dataset) from crowding together at the centre of the
-        prior, which makes the codes much better features for a classifier
-        (digits, 2-D codes and a logistic regression: accuracy 0.86 instead of
-        0.78 on average over 20 seeds). The price is a slightly lower ELBO and
-        samples slightly further from the data (see the :ref:`User Guide <vae>`).
-        0 trains a plain VAE on the ELBO alone. ``score`` and early stopping never
-        include the term.
+    neighbor_weight : float, default=0.0
+        Weight of an optional neighbour-embedding term in the training loss, for
+        2-D visualisation embeddings: within each minibatch, the Kullback-Leibler
+        divergence between the t-SNE affinities of the rows and those of their
+        codes (posterior means) under a heavy-tailed Student-t kernel, as in
+        VAE-SNE [3]_ (parametric t-SNE). It keeps rows that are neighbours in the
+        data neighbours in the latent space and groups of rows apart. It is a
+        different model: the training loss is no longer the ELBO, the held-out
+        ELBO is lower, samples lie further from the data, and its strength
+        depends on ``batch_size`` (measured costs in the
+        :ref:`User Guide <vae_neighbours>`). 0, the default, trains on the ELBO
+        alone. ``score`` and early stopping never include the term.
     perplexity : float, default=5.0
         Effective number of neighbours of each row in the affinities of the
         neighbour term (as in :class:`~sklearn.manifold.TSNE`), capped at a third
         of the batch. Keep it below the number of rows a typical group has in a
-        batch of ``batch_size``.
+        batch of ``batch_size``. Used only when ``neighbor_weight > 0``.
+    sampling_prior : {"standard", "mixture"}, default="standard"
+        Distribution of the codes that ``sample`` draws, and the prior p(z) that
+        ``score`` and ``score_samples`` use. ``"standard"``: the standard normal
+        prior of training. ``"mixture"``: after training, a full-covariance
+        Gaussian mixture (up to 10 components, their number chosen by BIC) is
+        fitted to one code drawn from q(z|x) per training row, an estimate of the
+        aggregate posterior (ex-post density estimation [5]_); samples then come
+        from the regions of the latent space that the decoder has learned, and
+        the scores are the ELBO of the model with that prior (the KL term is its
+        closed-form entropy part plus a Monte Carlo cross-entropy to the
+        mixture), so the score stays a bound on the log density of the model that
+        ``sample`` draws from. Training itself always uses the standard normal.
     max_epochs : int, default=300
         Maximum number of passes over the data in ``fit``.
     batch_size : int, default=128
@@ -246,17 +295,26 @@ class VAETransformer(BaseTorchEstimator):
     Attributes
     ----------
     net_ : skorch.NeuralNet
-        The trained skorch net; ``net_.module_`` holds the encoder and decoder.
+        The trained skorch net; ``net_.module_`` holds the encoder and decoder
+        and, for a gaussian likelihood, the noise variances
+        (``net_.module_.noise_variance``, in standardised units).
     history_ : skorch.History
         One entry per epoch, e.g. ``history_[:, "train_loss"]`` (the training
         loss: the negative ELBO with the KL term weighed by ``beta`` and its
-        warm-up, plus the neighbour term) and ``history_[:, "valid_loss"]`` (the
+        warm-up, plus any neighbour term) and ``history_[:, "valid_loss"]`` (the
         negative ELBO of the held-out rows), per row, in the training's
         standardised units.
     mean_ : ndarray of shape (n_features,)
         Per-feature mean removed before the network (zeros for bernoulli).
     scale_ : ndarray of shape (n_features,)
         Per-feature scale divided out before the network (ones for bernoulli).
+    prior_weights_ : ndarray of shape (n_mixture,)
+        Weights of the mixture sampling prior (only with
+        ``sampling_prior="mixture"``).
+    prior_means_ : ndarray of shape (n_mixture, n_components)
+        Its means.
+    prior_covariances_ : ndarray of shape (n_mixture, n_components, n_components)
+        Its covariance matrices.
     device_ : str
         Device the model lives on.
     n_features_in_ : int
@@ -277,6 +335,10 @@ class VAETransformer(BaseTorchEstimator):
        Autoencoders", ICLR 2016.
     .. [3] J. M. Graving and I. D. Couzin, "VAE-SNE: a deep generative model for
        simultaneous dimensionality reduction and clustering", bioRxiv 2020.
+    .. [4] O. Rybkin, K. Daniilidis and S. Levine, "Simple and Effective VAE
+       Training with Calibrated Decoders", ICML 2021.
+    .. [5] P. Ghosh, M. S. M. Sajjadi, A. Vergari, M. Black and B. Schölkopf,
+       "From Variational to Deterministic Autoencoders", ICLR 2020.
 
     Examples
     --------
@@ -299,6 +361,7 @@ class VAETransformer(BaseTorchEstimator):
         "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
         "neighbor_weight": [Interval(Real, 0, None, closed="left")],
         "perplexity": [Interval(Real, 1, None, closed="left")],
+        "sampling_prior": [StrOptions({"standard", "mixture"})],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -321,8 +384,9 @@ class VAETransformer(BaseTorchEstimator):
         min_sigma=0.01,
         beta=1.0,
         warmup_epochs=30,
-        neighbor_weight=5.0,
+        neighbor_weight=0.0,
         perplexity=5.0,
+        sampling_prior="standard",
         max_epochs=300,
         batch_size=128,
         learning_rate=2e-3,
@@ -345,6 +409,7 @@ class VAETransformer(BaseTorchEstimator):
         self.warmup_epochs = warmup_epochs
         self.neighbor_weight = neighbor_weight
         self.perplexity = perplexity
+        self.sampling_prior = sampling_prior
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -452,7 +517,11 @@ class VAETransformer(BaseTorchEstimator):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
-        """Fit the encoder and decoder by maximising the ELBO (and the neighbour term).
+        """Fit the encoder and decoder by maximising the ELBO.
+
+        With ``neighbor_weight > 0`` the training loss also has the neighbour
+        term; with ``sampling_prior="mixture"`` the sampling prior is fitted to
+        the codes of the training rows at the end.
 
         Parameters
         ----------
@@ -470,17 +539,21 @@ class VAETransformer(BaseTorchEstimator):
         self._start_fit()
         self._learn_standardisation(X)
         X_std = self._standardise(X)
+        train = slice(None)
+        X_valid = None
         if self.early_stopping:
             train, valid = self._held_out_split(len(X), self.validation_fraction)
-            X_train = self._as_tensor(X_std[train])
             X_valid = self._as_tensor(X_std[valid])
-        else:
-            X_train, X_valid = self._as_tensor(X_std), None
+        X_train = self._as_tensor(X_std[train])
         net = self._new_net()
         self._check_module_shapes(net, X_train)
         self._run_epochs(net, X_train, X_valid, epochs=self.max_epochs)
         self.net_ = net
         self.history_ = net.history
+        if self.likelihood == "gaussian":
+            self._calibrate_noise(X_std[train])
+        if self.sampling_prior == "mixture":
+            self._fit_sampling_prior(X_std[train])
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -488,7 +561,10 @@ class VAETransformer(BaseTorchEstimator):
         """Train for one more epoch on ``X`` (no held-out set, no early stopping).
 
         The first call on an unfitted estimator initialises it, learning the
-        standardisation from this first batch; later calls keep it.
+        standardisation from this first batch; later calls keep it. The noise
+        variances follow the moving average of the squared residuals of the
+        batches (``fit`` ends by setting them exactly on its training rows), and
+        a mixture sampling prior is refitted to the codes of ``X``.
 
         Parameters
         ----------
@@ -510,12 +586,15 @@ class VAETransformer(BaseTorchEstimator):
             net = self._new_net()
         else:
             net = self.net_
-        X_train = self._as_tensor(self._standardise(X))
+        X_std = self._standardise(X)
+        X_train = self._as_tensor(X_std)
         if first_call:
             self._check_module_shapes(net, X_train)
         self._run_epochs(net, X_train, epochs=1)
         self.net_ = net
         self.history_ = net.history
+        if self.sampling_prior == "mixture":
+            self._fit_sampling_prior(X_std)
         return self
 
     # -- the latent contract ------------------------------------------------------
@@ -558,23 +637,82 @@ class VAETransformer(BaseTorchEstimator):
         return X_std * self.scale_ + self.mean_
 
     def _sample(self, n_samples, random_state):
-        """z from the prior, then x from p(x|z), in the training units."""
+        """z from the prior, then x from p(x|z), in the training units.
+
+        Every draw happens on the model's device, from a generator on it.
+        """
         module = self._float64_copy()
         generator = torch.Generator(device=self._device).manual_seed(
             derive_seed(random_state)
         )
         options = {"generator": generator, "dtype": torch.float64}
         with torch.no_grad():
-            Z = torch.randn((n_samples, self.n_components), **options)
-            Z = Z.to(self._device)
+            if self.sampling_prior == "mixture":
+                Z = sample_mixture(n_samples, *self._prior_arrays(), **options)
+            else:
+                Z = torch.randn(
+                    (n_samples, self.n_components), device=self._device, **options
+                )
             mean = module.decoder_mean(Z)
             if self.likelihood == "gaussian":
-                noise = torch.randn(mean.shape, **options).to(self._device)
+                noise = torch.randn(mean.shape, device=self._device, **options)
                 X = mean + module.noise_scale() * noise
             else:
-                X = torch.bernoulli(mean.cpu(), generator=generator)
+                X = torch.bernoulli(mean, generator=generator)
         X = X.cpu().numpy() * self.scale_ + self.mean_
         return X, Z.cpu().numpy()
+
+    def _prior_arrays(self):
+        return self.prior_weights_, self.prior_means_, self.prior_covariances_
+
+    def _log_prior(self, z):
+        """log density of the sampling prior at codes ``z``."""
+        if self.sampling_prior == "mixture":
+            return mixture_log_density(z, *self._prior_arrays())
+        return _standard_normal_log_density(z)
+
+    def _posterior_draws(self, module, n_draws, seed):
+        """A function of a chunk of rows giving codes drawn from q(z|x),
+        ``n_draws`` per row (shape (n_rows, n_draws, k)), and their decodings."""
+        generator = torch.Generator(device=self._device).manual_seed(seed)
+
+        def draw(x):
+            mean, log_var = module.encode(x)
+            noise = torch.randn(
+                (n_draws, *mean.shape),
+                generator=generator,
+                dtype=x.dtype,
+                device=x.device,
+            )
+            z = mean + noise * (0.5 * log_var).exp()
+            return z.transpose(0, 1), module.decoder(z).transpose(0, 1)
+
+        return draw
+
+    def _fit_sampling_prior(self, X_std):
+        """Fit the mixture sampling prior to one code from q(z|x) per training row."""
+        module = self._float64_copy()
+        seed = self._stream_seed(_PRIOR_STREAM, len(self.net_.history))
+        draw = self._posterior_draws(module, 1, seed)
+        codes = self._map_rows(lambda x: draw(x)[0][:, 0], X_std)
+        mixture = fit_code_mixture(codes, _MAX_PRIOR_COMPONENTS, seed)
+        self.prior_weights_, self.prior_means_, self.prior_covariances_ = mixture
+
+    def _calibrate_noise(self, X_std):
+        """Set the gaussian noise variances to their closed-form optimum on the
+        training rows: the mean squared residual of each feature under q(z|x)."""
+        module = self._float64_copy()
+        n_draws = min(16, math.ceil(_CALIBRATION_DRAWS / len(X_std)))
+        seed = self._stream_seed(_CALIBRATION_STREAM, len(self.net_.history))
+        draw = self._posterior_draws(module, n_draws, seed)
+
+        def squared_residuals(x):
+            return (x.unsqueeze(1) - draw(x)[1]).square().mean(1)
+
+        per_row = self._map_rows(squared_residuals, X_std)
+        self.net_.module_.calibrate_noise(
+            self._as_tensor(per_row.mean(0), self.net_.module_.noise_variance.dtype)
+        )
 
     def score_samples(self, X, n_samples=1):
         """ELBO of each row, or an importance-weighted bound on log p(x).
@@ -609,10 +747,15 @@ class VAETransformer(BaseTorchEstimator):
             std = (0.5 * log_var).exp()
             z = mean + noise * std
             log_likelihood = module.log_likelihood(x, module.decoder(z))
-            if n_draws == 1:
+            if n_draws == 1 and self.sampling_prior == "standard":
                 return log_likelihood[0] - gaussian_kl_to_standard_normal(mean, log_var)
+            if n_draws == 1:
+                # The entropy of q(z|x) in closed form, its cross-entropy to the
+                # mixture at the draw.
+                entropy = (0.5 * (1.0 + _LOG_2PI) + std.log()).sum(-1)
+                return log_likelihood[0] + self._log_prior(z)[0] + entropy
             log_q = -(0.5 * (noise.square() + _LOG_2PI) + std.log()).sum(-1)
-            log_weights = log_likelihood + _standard_normal_log_density(z) - log_q
+            log_weights = log_likelihood + self._log_prior(z) - log_q
             return torch.logsumexp(log_weights, dim=0) - math.log(n_draws)
 
         return self._map_rows(bound, X_std) - np.log(self.scale_).sum()
