@@ -22,6 +22,7 @@ __all__ = [
     "make_hmm_sequences",
     "make_latent_manifold",
     "make_lda_corpus",
+    "make_mixed_table",
 ]
 
 _POSITIVE_INT = Interval(Integral, 1, None, closed="left")
@@ -455,3 +456,92 @@ def make_latent_manifold(
     Z = rng.normal(size=(n_samples, n_components))
     X = np.tanh(Z @ W_in) @ W_out + noise * rng.normal(size=(n_samples, n_features))
     return X, Z, {"W_in": W_in, "W_out": W_out, "noise": noise}
+
+
+#: Columns of :func:`make_mixed_table`, in order.
+_MIXED_COLUMNS = ("x1", "x2", "x3", "x4", "income", "count", "flag", "colour", "unit")
+_MIXED_COLOURS = np.array(["blue", "green", "red"])
+
+
+@validate_params(
+    {
+        "n_samples": [_POSITIVE_INT],
+        "as_frame": ["boolean"],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def make_mixed_table(n_samples=1000, *, as_frame=False, random_state=None):
+    """A mixed-type table whose structure is known and hard to model column by column.
+
+    Each row belongs to one of three groups (the class ``y``: 0, 1, 2 with
+    probabilities 0.5, 0.3, 0.2). The columns are:
+
+    - ``x1``, ``x2``: the groups' clusters lie along the diagonal, centred at
+      ``(-2, -2)``, ``(0, 0)`` and ``(2, 2)``, each stretched along the
+      anti-diagonal (standard deviation 1.5 there, 0.3 across). Jointly the groups
+      are well apart; each column alone shows them overlapping;
+    - ``x3``, ``x4``: standard normal each, correlated +0.9 when ``flag`` is 1
+      and -0.9 when it is 0: two sub-populations that differ only in a
+      combination of the columns, not in any marginal;
+    - ``income``: positive and skewed, ``exp(1 + 0.3 x1 + 0.5 e)``;
+    - ``count``: integer, Poisson with rate ``exp(0.5 + 0.5 y)``;
+    - ``flag``: binary (0 or 1), 1 with probability 0.4;
+    - ``colour``: categorical ("blue", "green", "red"), its frequencies
+      depending on the group;
+    - ``unit``: constant, 0.001 in every row.
+
+    Parameters
+    ----------
+    n_samples : int, default=1000
+        Number of rows.
+    as_frame : bool, default=False
+        Return a pandas DataFrame with typed columns (integers for ``count`` and
+        ``flag``, a categorical of strings for ``colour``) instead of an array.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the draw.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 9) or DataFrame
+        The table, columns as listed above; in the array, ``colour`` holds the
+        indices 0, 1, 2 of its categories.
+    y : ndarray of int of shape (n_samples,)
+        The group of each row.
+
+    Examples
+    --------
+    >>> from sklatent.datasets import make_mixed_table
+    >>> X, y = make_mixed_table(200, as_frame=True, random_state=0)
+    >>> list(X.columns)
+    ['x1', 'x2', 'x3', 'x4', 'income', 'count', 'flag', 'colour', 'unit']
+    >>> X["colour"].dtype.name, X["count"].dtype.name, X["unit"].nunique()
+    ('category', 'int64', 1)
+    """
+    rng = check_random_state(random_state)
+    y = rng.choice(3, size=n_samples, p=[0.5, 0.3, 0.2])
+    along, across = (
+        1.5 * rng.standard_normal(n_samples),
+        0.3 * rng.standard_normal(n_samples),
+    )
+    centre = 2.0 * (y - 1.0)
+    x1 = centre + (across - along) / np.sqrt(2)
+    x2 = centre + (across + along) / np.sqrt(2)
+    flag = (rng.uniform(size=n_samples) < 0.4).astype(np.int64)
+    correlation = np.where(flag == 1, 0.9, -0.9)
+    x3 = rng.standard_normal(n_samples)
+    x4 = correlation * x3 + np.sqrt(1 - correlation**2) * rng.standard_normal(n_samples)
+    income = np.exp(1.0 + 0.3 * x1 + 0.5 * rng.standard_normal(n_samples))
+    count = rng.poisson(np.exp(0.5 + 0.5 * y)).astype(np.int64)
+    colour_probabilities = np.array([[0.7, 0.2, 0.1], [0.2, 0.6, 0.2], [0.1, 0.2, 0.7]])
+    cumulative = colour_probabilities[y].cumsum(axis=1)
+    colour = (rng.uniform(size=(n_samples, 1)) > cumulative).sum(axis=1)
+    unit = np.full(n_samples, 0.001)
+    columns = (x1, x2, x3, x4, income, count, flag, colour, unit)
+    if not as_frame:
+        return np.column_stack(columns).astype(np.float64), y
+    import pandas as pd
+
+    frame = pd.DataFrame(dict(zip(_MIXED_COLUMNS, columns)))
+    frame["colour"] = pd.Categorical(_MIXED_COLOURS[colour], categories=_MIXED_COLOURS)
+    return frame, y
