@@ -26,6 +26,7 @@ from skorch.history import History
 
 from ..base import LatentMixin, derive_seed
 from ._modules import ACTIVATIONS
+from ._table import TableEncoding, check_float32_range, is_frame
 from ._training import (
     HeldOutEarlyStopping,
     LossNet,
@@ -35,7 +36,6 @@ from ._training import (
 
 __all__ = ["BaseTorchEstimator", "resolve_device"]
 
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
 _SEED_BOUND = 2**31 - 1
 # Rows per chunk at inference, so large inputs do not need one huge activation.
 _INFERENCE_CHUNK = 8192
@@ -133,7 +133,7 @@ class BaseTorchEstimator(LatentMixin, BaseEstimator, metaclass=ABCMeta):
     }
 
     #: Types of the fitted state that sklatent.persistence.load may build.
-    _persisted_types = (History,)
+    _persisted_types = (History, TableEncoding)
 
     #: What the error raised on a non-finite loss suggests trying.
     _non_finite_advice = "Try a smaller learning_rate."
@@ -182,13 +182,40 @@ class BaseTorchEstimator(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         if not reset:
             check_is_fitted(self)
         X = validate_data(self, X, reset=reset, dtype=np.float64)
-        largest = np.abs(X).max() if X.size else 0.0
-        if largest > _FLOAT32_MAX:
-            raise ValueError(
-                f"X holds values of magnitude up to {largest:.3g}, beyond float32's "
-                f"range ({_FLOAT32_MAX:.3g}) in which torch trains; rescale X."
-            )
+        check_float32_range(X)
         return X
+
+    def _validate_table(self, X, *, reset):
+        """Validate a table and split it into what a model learns.
+
+        With ``reset``, learns ``table_`` (a :class:`TableEncoding`) from ``X`` and
+        the estimator's ``categorical_features`` (None for an estimator without
+        that parameter); otherwise checks ``X`` against it.
+
+        Returns
+        -------
+        continuous : ndarray of shape (n_samples, len(table_.continuous_))
+            The numeric and integer columns (float64).
+        codes : ndarray of int of shape (n_samples, len(table_.discrete_))
+            The category indices of the categorical and binary columns.
+        """
+        if not reset:
+            check_is_fitted(self)
+        spec = getattr(self, "categorical_features", None)
+        if reset:
+            names_columns = not (spec is None or isinstance(spec, str))
+            mixed = is_frame(X) or (names_columns and np.asarray(spec).size > 0)
+        else:
+            mixed = is_frame(X) or self.table_.categorical_mask_.any()
+        if not mixed:
+            X = self._validate_X(X, reset=reset)
+        elif is_frame(X):
+            validate_data(self, X, reset=reset, skip_check_array=True)
+        else:
+            X = validate_data(self, X, reset=reset, dtype=None, ensure_all_finite=False)
+        if reset:
+            self.table_ = TableEncoding().fit(X, spec)
+        return self.table_.encode(X)
 
     def _as_tensor(self, X, dtype=torch.float32, device=None):
         """Copy an array to a tensor, on the model's device unless told otherwise."""

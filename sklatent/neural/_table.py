@@ -1,226 +1,393 @@
-"""Mixed tables as network outputs: mode-specific numbers and one-hot categories.
+"""The table layer of the torch family: what each column of a table is, and back.
 
-A generator that writes a table must produce categories as categories and numbers
-in the units of the data. :class:`TableEncoding` learns, from a training table, the
-representation that the network reads and writes:
+A generator of tables must give back a table like the one it learned from: numbers
+in the units of the data, integers as integers, constant columns constant, and
+categories only as seen. :class:`TableEncoding` learns, from a training table (a
+numpy array or a pandas DataFrame), the kind of each column:
 
-- a numeric column becomes the one-hot indicator of its *mode* (a component of a
-  one-dimensional Gaussian mixture fitted to the column) and a scalar, the offset
-  from that mode's mean in units of four of its standard deviations (the
-  mode-specific normalisation of CTGAN). Multimodal columns then need no fine
-  placement of the modes by the network: it chooses a mode and a small offset;
-- a categorical column becomes the one-hot indicator of its category.
+- ``"categorical"``: named in ``categorical_features`` (or, with
+  ``"from_dtype"``, a DataFrame column of a categorical, object or string dtype);
+  it takes one of the categories seen in training;
+- ``"constant"``: a numeric column with one value in training; models never see
+  it, and it comes back as that value;
+- ``"binary"``: a numeric (or bool) column with exactly two values; it is handed
+  to models as a category with two levels and comes back as one of its values;
+- ``"integer"``: a numeric column of integer values only (more than two); it is a
+  number to the models and comes back rounded to an integer;
+- ``"numeric"``: any other numeric column.
 
-The network's raw output is turned into this representation by
-:meth:`TableEncoding.activate`: a ``tanh`` offset per numeric column and, per
-one-hot block, a deterministic straight-through choice (the arg max in the forward
-pass, the gradient of a softmax in the backward pass), so a generated row is a
-function of the noise alone.
+:meth:`TableEncoding.encode` splits a table into what a model learns: a float
+array of the ``"numeric"`` and ``"integer"`` columns (the *continuous* part) and an
+integer array of category indices of the ``"categorical"`` and ``"binary"`` columns
+(the *discrete* part). :meth:`TableEncoding.decode` is the way back, in the user's
+format (a DataFrame with the training columns and dtypes when fitted on one),
+optionally clipping numbers to the range seen in training.
 """
 
-import warnings
-
 import numpy as np
-import torch
-import torch.nn.functional as F
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.mixture import BayesianGaussianMixture
+from sklearn.utils.validation import check_array
 
-__all__ = ["TableEncoding"]
+__all__ = ["COLUMN_KINDS", "TableEncoding", "categorical_mask"]
 
-# CTGAN's settings: at most 10 modes per column, modes below 0.5 % weight dropped.
-_MAX_MODES = 10
-_MIN_MODE_WEIGHT = 5e-3
-# Rows on which the mixture of a column is fitted; responsibilities use every row.
-_MIXTURE_ROWS = 5000
-# Offsets are measured in units of this many standard deviations of the mode.
-_OFFSET_SCALE = 4.0
-# Offsets are kept inside (-1, 1), the range of the tanh that generates them.
-_OFFSET_BOUND = 0.99
+#: The kinds of column that :class:`TableEncoding` tells apart.
+COLUMN_KINDS = ("numeric", "integer", "binary", "constant", "categorical")
+_CONTINUOUS = ("numeric", "integer")
+_DISCRETE = ("categorical", "binary")
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
-def _column_modes(values, seed):
-    """Means and standard deviations of the modes of one numeric column."""
-    n_unique = np.unique(values).size
-    if n_unique == 1:
-        return values[:1].copy(), np.ones(1)
-    rng = np.random.default_rng(seed)
-    subset = values
-    if values.size > _MIXTURE_ROWS:
-        subset = values[rng.choice(values.size, _MIXTURE_ROWS, replace=False)]
-    mixture = BayesianGaussianMixture(
-        n_components=min(_MAX_MODES, n_unique),
-        weight_concentration_prior_type="dirichlet_process",
-        weight_concentration_prior=1e-3,
-        max_iter=100,
-        random_state=seed,
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        mixture.fit(subset[:, None])
-    keep = mixture.weights_ > _MIN_MODE_WEIGHT
-    responsibilities = mixture.predict_proba(values[:, None])[:, keep]
-    # The mixture's prior inflates the spread of tight modes; re-estimate the
-    # means and spreads from the responsibilities alone.
-    mass = responsibilities.sum(axis=0)
-    used = mass > 0
-    responsibilities, mass = responsibilities[:, used], mass[used]
-    means = responsibilities.T @ values / mass
-    spreads = np.sqrt((responsibilities * (values[:, None] - means) ** 2).sum(0) / mass)
-    floor = max(1e-3 * values.std(), np.finfo(np.float64).tiny)
-    return means, np.maximum(spreads, floor)
+def is_frame(X):
+    """Whether ``X`` is a pandas DataFrame (without importing pandas)."""
+    return hasattr(X, "iloc") and hasattr(X, "dtypes")
 
 
-class TableEncoding:
-    """The learned network representation of a table with numeric and categorical
-    columns (see the module docstring).
+def _dtype_is_categorical(dtype):
+    return dtype.kind in "OSU" or dtype.name in ("category", "string", "str")
+
+
+def categorical_mask(categorical_features, X, feature_names=None):
+    """The boolean mask of categorical columns that ``categorical_features`` names.
 
     Parameters
     ----------
-    numeric : ndarray of shape (n_samples, n_numeric)
-        The numeric columns of the training table.
-    categorical : ndarray of shape (n_samples, n_categorical)
-        The categorical columns (any hashable, sortable values).
-    seed : int
-        Seed of the mixture fits.
+    categorical_features : array-like of {bool, int, str}, "from_dtype" or None
+        A boolean mask, integer indices or column names (with a DataFrame, as in
+        :class:`~sklearn.ensemble.HistGradientBoostingClassifier`);
+        ``"from_dtype"`` takes the DataFrame columns of a categorical, object or
+        string dtype (none for an array); None means no categorical column.
+    X : ndarray or DataFrame of shape (n_samples, n_features)
+        The table.
+    feature_names : ndarray of str, default=None
+        The column names of ``X``, when it has string names.
+
+    Returns
+    -------
+    mask : ndarray of bool of shape (n_features,)
+
+    Raises
+    ------
+    ValueError
+        If the mask has the wrong length, an index is out of range, a name is not
+        a column, or names are given without a DataFrame.
+    """
+    n_features = X.shape[1]
+    mask = np.zeros(n_features, dtype=bool)
+    spec = categorical_features
+    if spec is None:
+        return mask
+    if isinstance(spec, str) and spec == "from_dtype":
+        if is_frame(X):
+            mask[:] = [_dtype_is_categorical(dtype) for dtype in X.dtypes]
+        return mask
+    spec = np.asarray(spec)
+    if spec.size == 0:
+        return mask
+    if spec.dtype.kind == "b":
+        if spec.shape != (n_features,):
+            raise ValueError(
+                f"categorical_features as a boolean mask must have one entry per "
+                f"feature ({n_features}), got shape {spec.shape}."
+            )
+        return spec.copy()
+    if spec.dtype.kind in "OUS":
+        if feature_names is None:
+            raise ValueError(
+                "categorical_features given as column names needs X to be a "
+                "DataFrame with string column names; pass indices or a boolean "
+                "mask instead."
+            )
+        unknown = sorted(set(spec.tolist()) - set(feature_names.tolist()))
+        if unknown:
+            raise ValueError(
+                f"categorical_features names {unknown} that are not columns of "
+                f"X; the columns are {feature_names.tolist()}."
+            )
+        mask[np.isin(feature_names, spec)] = True
+        return mask
+    if spec.dtype.kind not in "iu":
+        raise ValueError(
+            "categorical_features must be a boolean mask, integer indices, column "
+            f"names or 'from_dtype', got values of dtype {spec.dtype}."
+        )
+    out_of_range = spec[(spec < 0) | (spec >= n_features)]
+    if out_of_range.size:
+        raise ValueError(
+            f"categorical_features index {out_of_range[0]} is out of range for X "
+            f"with {n_features} features; indices must be in [0, {n_features - 1}]."
+        )
+    mask[spec] = True
+    return mask
+
+
+def _is_missing(values):
+    """Mask of missing entries (None or NaN) in an object array."""
+    # NaN is the one value that differs from itself.
+    return np.equal(values, None) | (values != values)
+
+
+def _numeric_kind(values):
+    distinct = np.unique(values)
+    if distinct.size == 1:
+        return "constant", distinct
+    if distinct.size == 2:
+        return "binary", distinct
+    if np.all(distinct == np.rint(distinct)):
+        return "integer", distinct
+    return "numeric", distinct
+
+
+def check_float32_range(X, name="X"):
+    """Raise if a float array holds values beyond float32's range."""
+    largest = np.abs(X).max() if X.size else 0.0
+    if largest > _FLOAT32_MAX:
+        raise ValueError(
+            f"{name} holds values of magnitude up to {largest:.3g}, beyond float32's "
+            f"range ({_FLOAT32_MAX:.3g}) in which torch trains; rescale {name}."
+        )
+
+
+class TableEncoding:
+    """The kinds of the columns of a table, learned from training rows, and the
+    way from the table to what a model learns and back (see the module
+    docstring).
 
     Attributes
     ----------
-    modes_ : list of (ndarray, ndarray)
-        Means and standard deviations of the modes of each numeric column.
+    kinds_ : ndarray of str of shape (n_features,)
+        The kind of each column, one of :data:`COLUMN_KINDS`.
+    categorical_mask_ : ndarray of bool of shape (n_features,)
+        Which columns are categorical.
+    continuous_ : ndarray of int
+        Indices of the ``"numeric"`` and ``"integer"`` columns, in order.
+    discrete_ : ndarray of int
+        Indices of the ``"categorical"`` and ``"binary"`` columns, in order.
     categories_ : list of ndarray
-        The sorted categories of each categorical column.
-    n_outputs_ : int
-        Width of the encoded table.
+        The sorted values seen in each discrete column.
+    constants_ : dict of int to float
+        The value of each constant column.
+    min_ , max_ : ndarray of shape (n_continuous,)
+        The range of each continuous column in training.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklatent.neural._table import TableEncoding
+    >>> X = np.array([[0.5, 1, 3, 7], [1.5, 0, 4, 7], [2.0, 1, 9, 7]])
+    >>> table = TableEncoding().fit(X)
+    >>> table.kinds_.tolist()
+    ['numeric', 'binary', 'integer', 'constant']
+    >>> continuous, codes = table.encode(X)
+    >>> continuous.shape, codes.ravel().tolist()
+    ((3, 2), [1, 0, 1])
+    >>> table.decode(continuous + 0.3, codes)
+    array([[0.8, 1. , 3. , 7. ],
+           [1.8, 0. , 4. , 7. ],
+           [2.3, 1. , 9. , 7. ]])
+    >>> table.decode(continuous + 0.3, codes, clip=True)[:, 0]
+    array([0.8, 1.8, 2. ])
     """
 
-    def __init__(self, numeric, categorical, seed):
-        seeds = np.random.SeedSequence(seed).generate_state(numeric.shape[1])
-        self.modes_ = [
-            _column_modes(column, int(column_seed))
-            for column, column_seed in zip(numeric.T, seeds)
-        ]
-        self.categories_ = [np.unique(column) for column in categorical.T]
-        self.n_outputs_ = sum(1 + len(means) for means, _ in self.modes_) + sum(
-            len(categories) for categories in self.categories_
-        )
+    def fit(self, X, categorical_features=None):
+        """Learn the kind of each column from a training table.
 
-    def _mode_tensors(self, dtype, device):
-        return [
-            (
-                torch.as_tensor(means, dtype=dtype, device=device),
-                torch.as_tensor(spreads, dtype=dtype, device=device),
-            )
-            for means, spreads in self.modes_
-        ]
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            The training table.
+        categorical_features : array-like, "from_dtype" or None, default=None
+            The categorical columns, as :func:`categorical_mask` reads them.
 
-    def encode(self, numeric, categorical):
-        """Encode a table (numeric and categorical parts) as a float array."""
-        parts = []
-        for column, (means, spreads) in zip(numeric.T, self.modes_):
-            # Each value goes to its most likely mode.
-            log_density = -0.5 * ((column[:, None] - means) / spreads) ** 2 - np.log(
-                spreads
-            )
-            mode = log_density.argmax(axis=1)
-            offset = (column - means[mode]) / (_OFFSET_SCALE * spreads[mode])
-            parts += [
-                np.clip(offset, -_OFFSET_BOUND, _OFFSET_BOUND)[:, None],
-                np.eye(len(means))[mode],
-            ]
-        for column, categories in zip(categorical.T, self.categories_):
-            parts.append(np.eye(len(categories))[np.searchsorted(categories, column)])
-        return np.hstack(parts) if parts else np.zeros((len(numeric), 0))
-
-    def _blocks(self):
-        """Yield ``(kind, start, width)`` of each block of the encoding."""
-        start = 0
-        for means, _ in self.modes_:
-            yield "offset", start, 1
-            yield "one_hot", start + 1, len(means)
-            start += 1 + len(means)
-        for categories in self.categories_:
-            yield "one_hot", start, len(categories)
-            start += len(categories)
-
-    def activate(self, raw, temperature=1.0):
-        """Map a network's raw output to the encoding, differentiably.
-
-        Offsets go through ``tanh``; each one-hot block is the one-hot of its arg
-        max, with the gradient of ``softmax(raw / temperature)``.
+        Returns
+        -------
+        self : TableEncoding
         """
-        parts = []
-        for kind, start, width in self._blocks():
-            block = raw[:, start : start + width]
-            if kind == "offset":
-                parts.append(torch.tanh(block))
-            else:
-                soft = F.softmax(block / temperature, dim=1)
-                hard = F.one_hot(block.argmax(dim=1), width).to(soft.dtype)
-                parts.append(hard + soft - soft.detach())
-        return torch.cat(parts, dim=1)
+        names = None
+        if is_frame(X):
+            names = np.asarray(X.columns, dtype=object)
+            self._dtypes = X.dtypes
+            self._columns = list(X.columns)
+            string_names = all(isinstance(name, str) for name in names)
+            names = names if string_names else None
+        else:
+            self._dtypes = self._columns = None
+        self.categorical_mask_ = categorical_mask(categorical_features, X, names)
+        self.n_features_in_ = X.shape[1]
+        continuous, discrete = self._split(X)
+        kinds = np.empty(self.n_features_in_, dtype=object)
+        kinds[self.categorical_mask_] = "categorical"
+        self.constants_ = {}
+        values_seen = {}
+        for index, column in zip(np.flatnonzero(~self.categorical_mask_), continuous.T):
+            kinds[index], values_seen[index] = _numeric_kind(column)
+            if kinds[index] == "constant":
+                self.constants_[index] = float(values_seen[index][0])
+        for index, column in zip(np.flatnonzero(self.categorical_mask_), discrete.T):
+            values_seen[index] = np.unique(column)
+        self.kinds_ = kinds.astype(str)
+        self.continuous_ = np.flatnonzero(np.isin(self.kinds_, _CONTINUOUS))
+        self.discrete_ = np.flatnonzero(np.isin(self.kinds_, _DISCRETE))
+        self.categories_ = [values_seen[index] for index in self.discrete_]
+        numbers = self._numbers(continuous)
+        self.min_ = numbers.min(axis=0) if len(numbers) else np.zeros(0)
+        self.max_ = numbers.max(axis=0) if len(numbers) else np.zeros(0)
+        return self
 
-    def _numeric_columns(self, encoded, weights_of):
-        """Numeric values from offsets and per-block mode weights."""
-        columns = []
-        blocks = list(self._blocks())
-        for index, (means, spreads) in enumerate(
-            self._mode_tensors(encoded.dtype, encoded.device)
+    @property
+    def n_categories_(self):
+        """The number of values of each discrete column."""
+        return [len(categories) for categories in self.categories_]
+
+    def _split(self, X):
+        """The numeric (float64, checked) and categorical (object) columns."""
+        mask = self.categorical_mask_
+        if is_frame(X):
+            numeric = X.iloc[:, np.flatnonzero(~mask)]
+            categorical = X.iloc[:, np.flatnonzero(mask)].to_numpy(dtype=object)
+        else:
+            X = np.asarray(X, dtype=object if mask.any() else None)
+            numeric, categorical = X[:, ~mask], X[:, mask].astype(object)
+        self._check_numbers(numeric)
+        numeric = check_array(
+            numeric, dtype=np.float64, ensure_2d=False, ensure_min_features=0
+        )
+        numeric = numeric.reshape(len(categorical), -1)
+        check_float32_range(numeric)
+        missing = _is_missing(categorical)
+        if missing.any():
+            column = np.flatnonzero(mask)[np.nonzero(missing)[1][0]]
+            raise ValueError(
+                f"Categorical column {column} of X has missing values (None or NaN); "
+                "impute them or encode missingness as a category of its own."
+            )
+        return numeric, categorical
+
+    def _check_numbers(self, numeric):
+        """Raise a clear error for a column that is not numeric."""
+        columns = numeric.items() if is_frame(numeric) else enumerate(numeric.T)
+        for position, (name, column) in enumerate(columns):
+            try:
+                np.asarray(column, dtype=np.float64)
+            except (TypeError, ValueError):
+                index = np.flatnonzero(~self.categorical_mask_)[position]
+                raise ValueError(
+                    f"Column {index} ({name!r}) of X is not numeric; name it in "
+                    "categorical_features (or give it a categorical dtype in a "
+                    "DataFrame, with categorical_features='from_dtype')."
+                ) from None
+
+    def _numbers(self, numeric):
+        """The continuous columns among the numeric ones."""
+        keep = np.isin(self.kinds_[~self.categorical_mask_], _CONTINUOUS)
+        return numeric[:, keep]
+
+    def encode(self, X):
+        """The continuous and discrete parts of a table.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Rows of a table like the training one.
+
+        Returns
+        -------
+        continuous : ndarray of shape (n_samples, len(continuous_))
+            The numeric and integer columns (float64).
+        codes : ndarray of int of shape (n_samples, len(discrete_))
+            The index of each discrete column's value in ``categories_``.
+
+        Raises
+        ------
+        ValueError
+            If a discrete column holds a value not seen in training, or a
+            categorical column a missing value.
+        """
+        numeric, categorical = self._split(X)
+        full = np.empty((len(numeric), self.n_features_in_), dtype=object)
+        full[:, ~self.categorical_mask_] = numeric
+        full[:, self.categorical_mask_] = categorical
+        codes = np.empty((len(numeric), len(self.discrete_)), dtype=np.int64)
+        for position, (index, categories) in enumerate(
+            zip(self.discrete_, self.categories_)
         ):
-            (_, offset_at, _), (_, start, width) = blocks[2 * index : 2 * index + 2]
-            weights = weights_of(encoded[:, start : start + width])
-            scale = _OFFSET_SCALE * (weights @ spreads)
-            columns.append(weights @ means + scale * encoded[:, offset_at])
-        if not columns:
-            return encoded.new_zeros(encoded.shape[0], 0)
-        return torch.stack(columns, dim=1)
+            column = full[:, index]
+            if self.kinds_[index] == "binary":
+                column = column.astype(np.float64)
+            unseen = ~np.isin(column, categories)
+            if unseen.any():
+                value = column[unseen][:1].tolist()[0]
+                raise ValueError(
+                    f"Column {index} of X holds the value {value!r}, not "
+                    f"seen in fit; the values seen are {categories.tolist()}."
+                )
+            codes[:, position] = np.searchsorted(categories, column)
+        return self._numbers(numeric), codes
 
-    def _category_blocks(self, encoded):
-        blocks = list(self._blocks())[2 * len(self.modes_) :]
-        return [encoded[:, start : start + width] for _, start, width in blocks]
-
-    def decode(self, encoded):
-        """Numeric values and category indices (tensors) of an encoded table."""
-        numeric = self._numeric_columns(
-            encoded,
-            lambda block: F.one_hot(block.argmax(dim=1), block.shape[1]).to(
-                block.dtype
-            ),
-        )
-        codes = [block.argmax(dim=1) for block in self._category_blocks(encoded)]
-        if not codes:
-            empty = torch.zeros(encoded.shape[0], 0, dtype=torch.long)
-            return numeric, empty.to(encoded.device)
-        return numeric, torch.stack(codes, dim=1)
-
-    def soft_decode(self, raw, temperature=1.0):
-        """A smooth reading of a network's raw output, for gradient descent.
-
-        Numeric values are expectations over the modes (softmax weights) and
-        categories are softmax probabilities, concatenated after them.
-        """
-        offsets = torch.tanh(raw)
-        probabilities = raw.clone()
-        for kind, start, width in self._blocks():
-            if kind == "one_hot":
-                block = raw[:, start : start + width] / temperature
-                probabilities[:, start : start + width] = F.softmax(block, dim=1)
-        mixed = torch.where(self._offset_mask(raw.device), offsets, probabilities)
-        numeric = self._numeric_columns(mixed, lambda block: block)
-        return torch.cat([numeric, *self._category_blocks(mixed)], dim=1)
-
-    def _offset_mask(self, device):
-        mask = torch.zeros(self.n_outputs_, dtype=torch.bool, device=device)
-        for kind, start, _ in self._blocks():
-            if kind == "offset":
-                mask[start] = True
-        return mask
-
-    def categories_of(self, codes):
-        """Category values (object array) of category indices (ndarray)."""
-        columns = [
-            categories[column] for column, categories in zip(codes.T, self.categories_)
+    def one_hot(self, codes):
+        """The one-hot indicators of the discrete columns, side by side (float)."""
+        blocks = [
+            np.eye(n_categories)[column]
+            for column, n_categories in zip(codes.T, self.n_categories_)
         ]
-        if not columns:
-            return np.empty((len(codes), 0), dtype=object)
-        return np.column_stack(columns).astype(object)
+        return np.hstack(blocks) if blocks else np.zeros((len(codes), 0))
+
+    def decode(self, continuous, codes, *, clip=False):
+        """A table in the user's format from its continuous and discrete parts.
+
+        Integer columns are rounded; with ``clip``, continuous columns are kept
+        inside the range seen in training.
+
+        Parameters
+        ----------
+        continuous : ndarray of shape (n_samples, len(continuous_))
+            Values of the continuous columns.
+        codes : ndarray of int of shape (n_samples, len(discrete_))
+            Indices of the values of the discrete columns.
+        clip : bool, default=False
+            Clip continuous values to the training range.
+
+        Returns
+        -------
+        X : ndarray or DataFrame of shape (n_samples, n_features)
+            A DataFrame with the training columns and dtypes when fitted on one;
+            otherwise a float array, or an object array when some category is not
+            a number.
+        """
+        n_rows = len(continuous)
+        continuous = np.array(continuous, dtype=np.float64)
+        if clip:
+            continuous = np.clip(continuous, self.min_, self.max_)
+        integer = self.kinds_[self.continuous_] == "integer"
+        continuous[:, integer] = np.rint(continuous[:, integer])
+        columns = {}
+        for index, column in zip(self.continuous_, continuous.T):
+            columns[index] = column
+        for index, value in self.constants_.items():
+            columns[index] = np.full(n_rows, value)
+        for index, categories, column in zip(self.discrete_, self.categories_, codes.T):
+            columns[index] = categories[column]
+        ordered = [columns[index] for index in range(self.n_features_in_)]
+        if self._dtypes is not None:
+            return self._frame(ordered)
+        if not self.categorical_mask_.any():
+            return np.column_stack(ordered) if ordered else np.zeros((n_rows, 0))
+        table = np.empty((n_rows, self.n_features_in_), dtype=object)
+        for index, column in enumerate(ordered):
+            table[:, index] = column
+        named = [
+            categories
+            for index, categories in zip(self.discrete_, self.categories_)
+            if self.kinds_[index] == "categorical"
+        ]
+        numeric_categories = all(
+            isinstance(value, int | float | np.number) and not isinstance(value, bool)
+            for value in np.concatenate(named).tolist()
+        )
+        return table.astype(np.float64) if numeric_categories else table
+
+    def _frame(self, ordered):
+        import pandas as pd
+
+        columns = {}
+        for name, column in zip(self._columns, ordered):
+            columns[name] = pd.Series(column).astype(self._dtypes[name])
+        return pd.DataFrame(columns, columns=self._columns)

@@ -10,11 +10,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
-    check_array,
     check_consistent_length,
     check_is_fitted,
     column_or_1d,
-    validate_data,
 )
 from torch import nn
 
@@ -22,8 +20,8 @@ from ..base import derive_seed
 from ..metrics import energy_distance
 from ._adversarial import AdversarialModule, AdversarialNet
 from ._base import BaseTorchEstimator
+from ._modes import ModeEncoding
 from ._modules import check_hidden_layer_sizes, make_mlp, reinitialised_copy
-from ._table import TableEncoding
 
 __all__ = ["GANSampler"]
 
@@ -54,12 +52,6 @@ def _body_with_head(body, n_inputs, n_outputs):
     with torch.no_grad():
         width = body(torch.zeros(2, n_inputs)).shape[-1]
     return nn.Sequential(body, nn.Linear(width, n_outputs))
-
-
-def _is_missing(values):
-    """Mask of missing entries (None or NaN) in an object array."""
-    # NaN is the one value that differs from itself.
-    return np.equal(values, None) | (values != values)
 
 
 class GANSampler(BaseTorchEstimator):
@@ -113,11 +105,21 @@ class GANSampler(BaseTorchEstimator):
     average_decay : float, default=0.999
         Decay of the exponential moving average of the generator's weights; the
         averaged generator is the one used to generate. 0 uses the last weights.
-    categorical_features : array-like of {bool, int, str} or None, default=None
+    categorical_features : array-like of {bool, int, str}, "from_dtype" or \
+None, default="from_dtype"
         The categorical columns: a boolean mask, integer indices, or column names
         (with a DataFrame), as in
-        :class:`~sklearn.ensemble.HistGradientBoostingClassifier`. They are
-        generated as categories seen in training, never as fractions.
+        :class:`~sklearn.ensemble.HistGradientBoostingClassifier`;
+        ``"from_dtype"`` takes the DataFrame columns of a categorical, object or
+        string dtype (none of an array), and None none. They are generated as
+        categories seen in training, never as fractions. Of the other columns,
+        those with one value in training come back as that value, those with
+        two values (binary, or bool) as one of them, and integer-valued ones
+        as integers.
+    clip_to_training_range : bool, default=False
+        Keep generated numbers inside the range of their column in training
+        (SDV's ``enforce_min_max_values``). False lets the generator's tails
+        run past the extremes seen, as new data may.
     conditional : bool, default=False
         Whether ``fit(X, y)`` learns a class-conditional generator. False ignores
         ``y``, as unsupervised estimators do.
@@ -151,19 +153,24 @@ class GANSampler(BaseTorchEstimator):
     history_ : skorch.History
         One entry per epoch: ``history_[:, "train_loss"]`` (generator loss) and
         ``history_[:, "critic_loss"]`` (critic loss, gradient penalty included).
-    encoding_ : TableEncoding
-        The modes of each numeric column and the categories of each categorical
-        column.
+    table_ : TableEncoding
+        The kind of each column (numeric, integer, binary, constant,
+        categorical), the values seen in the discrete ones and the range of
+        the numeric ones.
+    encoding_ : ModeEncoding
+        The network's representation: the modes of each numeric column and
+        the number of categories of each discrete one.
     categorical_features_ : ndarray of bool of shape (`n_features_in_`,)
         Which columns are categorical.
     classes_ : ndarray of shape (n_classes,)
         Class labels (conditional mode only).
     class_prior_ : ndarray of shape (n_classes,)
         Frequency of each class in training (conditional mode only).
-    mean_ : ndarray of shape (n_numeric,)
-        Mean of each numeric column, for the standardised space of ``score``.
-    scale_ : ndarray of shape (n_numeric,)
-        Standard deviation of each numeric column (1 for constant columns).
+    mean_ : ndarray of shape (n_continuous,)
+        Mean of each numeric and integer column, for the standardised space of
+        ``score``.
+    scale_ : ndarray of shape (n_continuous,)
+        Standard deviation of each numeric and integer column.
     device_ : str
         Device the model lives on.
     n_features_in_ : int
@@ -212,7 +219,8 @@ class GANSampler(BaseTorchEstimator):
         "pac": [Interval(Integral, 1, None, closed="left")],
         "gradient_penalty": [Interval(Real, 0, None, closed="left")],
         "average_decay": [Interval(Real, 0, 1, closed="left")],
-        "categorical_features": ["array-like", None],
+        "categorical_features": ["array-like", StrOptions({"from_dtype"}), None],
+        "clip_to_training_range": ["boolean"],
         "conditional": ["boolean"],
         "generator": [nn.Module, None],
         "critic": [nn.Module, None],
@@ -220,7 +228,7 @@ class GANSampler(BaseTorchEstimator):
 
     _net_class = AdversarialNet
 
-    _persisted_types = (*BaseTorchEstimator._persisted_types, TableEncoding)
+    _persisted_types = (*BaseTorchEstimator._persisted_types, ModeEncoding)
 
     _non_finite_advice = (
         "Try smaller learning_rate and critic_learning_rate, a larger "
@@ -240,7 +248,8 @@ class GANSampler(BaseTorchEstimator):
         pac=10,
         gradient_penalty=10.0,
         average_decay=0.999,
-        categorical_features=None,
+        categorical_features="from_dtype",
+        clip_to_training_range=False,
         conditional=False,
         generator=None,
         critic=None,
@@ -260,6 +269,7 @@ class GANSampler(BaseTorchEstimator):
         self.gradient_penalty = gradient_penalty
         self.average_decay = average_decay
         self.categorical_features = categorical_features
+        self.clip_to_training_range = clip_to_training_range
         self.conditional = conditional
         self.generator = generator
         self.critic = critic
@@ -316,101 +326,6 @@ class GANSampler(BaseTorchEstimator):
 
     # -- data ---------------------------------------------------------------------
 
-    def _categorical_mask(self, X):
-        """The boolean mask of categorical columns from ``categorical_features``."""
-        n_features = self.n_features_in_
-        spec = self.categorical_features
-        mask = np.zeros(n_features, dtype=bool)
-        if spec is None:
-            return mask
-        spec = np.asarray(spec)
-        if spec.size == 0:
-            return mask
-        if spec.dtype.kind == "b":
-            if spec.shape != (n_features,):
-                raise ValueError(
-                    f"categorical_features as a boolean mask must have one entry per "
-                    f"feature ({n_features}), got shape {spec.shape}."
-                )
-            return spec.copy()
-        if spec.dtype.kind in "OUS":
-            names = getattr(self, "feature_names_in_", None)
-            if names is None:
-                raise ValueError(
-                    "categorical_features given as column names needs X to be a "
-                    "DataFrame with string column names; pass indices or a boolean "
-                    "mask instead."
-                )
-            unknown = sorted(set(spec.tolist()) - set(names.tolist()))
-            if unknown:
-                raise ValueError(
-                    f"categorical_features names {unknown} that are not columns of "
-                    f"X; the columns are {names.tolist()}."
-                )
-            mask[np.isin(names, spec)] = True
-            return mask
-        if spec.dtype.kind not in "iu":
-            raise ValueError(
-                "categorical_features must be a boolean mask, integer indices or "
-                f"column names, got values of dtype {spec.dtype}."
-            )
-        out_of_range = spec[(spec < 0) | (spec >= n_features)]
-        if out_of_range.size:
-            raise ValueError(
-                f"categorical_features index {out_of_range[0]} is out of range for X "
-                f"with {n_features} features; indices must be in [0, {n_features - 1}]."
-            )
-        mask[spec] = True
-        return mask
-
-    def _split_table(self, X, *, reset):
-        """Validate X and split it into numeric (float64) and categorical columns."""
-        has_categorical = self.categorical_features is not None and (
-            np.asarray(self.categorical_features).size > 0
-        )
-        if not has_categorical:
-            X = self._validate_X(X, reset=reset)
-            if reset:
-                self.categorical_features_ = np.zeros(X.shape[1], dtype=bool)
-            return X, np.empty((len(X), 0), dtype=object)
-        if hasattr(X, "iloc"):
-            validate_data(self, X, reset=reset, skip_check_array=True)
-            values = X.to_numpy(dtype=object)
-        else:
-            values = validate_data(
-                self, X, reset=reset, dtype=None, ensure_all_finite=False
-            )
-        if reset:
-            self.categorical_features_ = self._categorical_mask(X)
-        mask = self.categorical_features_
-        numeric = check_array(values[:, ~mask], dtype=np.float64, input_name="X")
-        categorical = values[:, mask].astype(object)
-        missing = _is_missing(categorical)
-        if missing.any():
-            column = np.flatnonzero(mask)[np.nonzero(missing)[1][0]]
-            raise ValueError(
-                f"Categorical column {column} of X has missing values (None or NaN); "
-                "impute them or encode missingness as a category of its own."
-            )
-        if not reset:
-            for index, (column, categories) in enumerate(
-                zip(categorical.T, self.encoding_.categories_)
-            ):
-                unseen = ~np.isin(column, categories)
-                if unseen.any():
-                    raise ValueError(
-                        f"Categorical column {np.flatnonzero(mask)[index]} of X has "
-                        f"category {column[unseen][0]!r}, not seen in fit; the "
-                        f"known categories are {categories.tolist()}."
-                    )
-        return numeric, categorical
-
-    def _remember_output_format(self, X):
-        """Keep what sample() needs to return the user's column types."""
-        is_frame = hasattr(X, "iloc") and hasattr(X, "dtypes")
-        self._pandas_dtypes = X.dtypes if is_frame else None
-        self._columns = list(X.columns) if is_frame else None
-
     def _check_labels(self, y, n_samples):
         """Class indices of ``y`` in conditional mode."""
         y = column_or_1d(y, warn=True)
@@ -423,8 +338,8 @@ class GANSampler(BaseTorchEstimator):
             )
         return np.searchsorted(self.classes_, y)
 
-    def _training_tensor(self, numeric, categorical, labels):
-        encoded = self.encoding_.encode(numeric, categorical)
+    def _training_tensor(self, continuous, codes, labels):
+        encoded = self.encoding_.encode(continuous, codes)
         one_hot = np.eye(self._n_classes)[labels] if self.conditional else None
         parts = [encoded] if one_hot is None else [encoded, one_hot]
         return self._as_tensor(np.hstack(parts))
@@ -449,17 +364,22 @@ class GANSampler(BaseTorchEstimator):
 
     def _initialise(self, X, y):
         """Learn the representation of the table and build the net (first fit)."""
-        numeric, categorical = self._split_table(X, reset=True)
-        self._remember_output_format(X)
-        labels = self._fit_labels(y, len(numeric))
+        continuous, codes = self._validate_table(X, reset=True)
+        self.categorical_features_ = self.table_.categorical_mask_
+        labels = self._fit_labels(y, len(continuous))
         self._start_fit()
-        self.encoding_ = TableEncoding(
-            numeric, categorical, self._stream_seed(_ENCODING)
+        self.encoding_ = ModeEncoding(
+            continuous, self.table_.n_categories_, self._stream_seed(_ENCODING)
         )
-        self.mean_ = numeric.mean(axis=0)
-        scale = numeric.std(axis=0)
+        if self.encoding_.n_outputs_ == 0:
+            raise ValueError(
+                f"Every column of X is constant in the training rows "
+                f"(n_samples={len(continuous)}): there is nothing to learn."
+            )
+        self.mean_ = continuous.mean(axis=0)
+        scale = continuous.std(axis=0)
         self.scale_ = np.where(scale > 0, scale, 1.0)
-        return self._training_tensor(numeric, categorical, labels), self._new_net()
+        return self._training_tensor(continuous, codes, labels), self._new_net()
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -508,11 +428,11 @@ class GANSampler(BaseTorchEstimator):
             X_train, net = self._initialise(X, y)
         else:
             net = self.net_
-            numeric, categorical = self._split_table(X, reset=False)
+            continuous, codes = self._validate_table(X, reset=False)
             if self.conditional and y is None:
                 raise ValueError("conditional=True needs y in partial_fit too.")
-            labels = self._check_labels(y, len(numeric)) if self.conditional else None
-            X_train = self._training_tensor(numeric, categorical, labels)
+            labels = self._check_labels(y, len(codes)) if self.conditional else None
+            X_train = self._training_tensor(continuous, codes, labels)
         self._run_epochs(net, X_train, epochs=1)
         self.net_ = net
         self.history_ = net.history
@@ -539,7 +459,7 @@ class GANSampler(BaseTorchEstimator):
         return np.eye(len(self.classes_))[labels]
 
     def _generate(self, Z, labels):
-        """Numeric values and category codes of the rows G(Z) (float64)."""
+        """Continuous values and category codes of the rows G(Z) (float64)."""
         module = self._float64_copy()
 
         def generate(z, one_hot):
@@ -547,35 +467,9 @@ class GANSampler(BaseTorchEstimator):
 
         return self._map_rows(generate, Z, labels)
 
-    def _assemble(self, numeric, codes):
+    def _decode(self, continuous, codes):
         """Rows in the user's column order and types."""
-        mask = self.categorical_features_
-        if self._pandas_dtypes is None:
-            if not mask.any():
-                return numeric
-            X = np.empty((len(numeric), len(mask)), dtype=object)
-            X[:, ~mask] = numeric
-            X[:, mask] = self.encoding_.categories_of(codes)
-            categories = np.concatenate(self.encoding_.categories_)
-            numeric_categories = all(
-                isinstance(value, Real) for value in categories.tolist()
-            )
-            return X.astype(np.float64) if numeric_categories else X
-        import pandas as pd
-
-        columns = {}
-        numeric_iter = iter(numeric.T)
-        category_iter = iter(self.encoding_.categories_of(codes).T)
-        for name, is_categorical in zip(self._columns, mask):
-            dtype = self._pandas_dtypes[name]
-            if is_categorical:
-                columns[name] = pd.Series(next(category_iter)).astype(dtype)
-            else:
-                values = next(numeric_iter)
-                if dtype.kind in "iu":
-                    values = np.rint(values)
-                columns[name] = pd.Series(values).astype(dtype)
-        return pd.DataFrame(columns, columns=self._columns)
+        return self.table_.decode(continuous, codes, clip=self.clip_to_training_range)
 
     def sample(self, n_samples=1, *, y=None, random_state=None):
         """Generate rows: noise z ~ N(0, I), then the row G(z).
@@ -608,7 +502,7 @@ class GANSampler(BaseTorchEstimator):
         Z = torch.randn(
             (n_samples, self.n_components), generator=generator, dtype=torch.float64
         ).numpy()
-        return self._assemble(*self._generate(Z, labels)), Z
+        return self._decode(*self._generate(Z, labels)), Z
 
     def inverse_transform(self, Z, y=None):
         """The rows that the generator makes of latent vectors: G(Z).
@@ -633,7 +527,7 @@ class GANSampler(BaseTorchEstimator):
                 "generate as inverse_transform(Z, y=...)."
             )
         labels = self._labels_for(y, len(Z), None)
-        return self._assemble(*self._generate(Z, labels))
+        return self._decode(*self._generate(Z, labels))
 
     # -- latent inversion ---------------------------------------------------------
 
@@ -641,13 +535,6 @@ class GANSampler(BaseTorchEstimator):
         """Rows in the space where rows are compared: standardised numbers and
         one-hot categories."""
         return np.hstack([(numeric - self.mean_) / self.scale_, categorical_one_hot])
-
-    def _table_one_hot(self, categorical):
-        blocks = [
-            np.eye(len(categories))[np.searchsorted(categories, column)]
-            for column, categories in zip(categorical.T, self.encoding_.categories_)
-        ]
-        return np.hstack(blocks) if blocks else np.zeros((len(categorical), 0))
 
     def _invert(self, target, module, one_hot):
         """Noise whose soft output is closest to each target row (float64)."""
@@ -718,8 +605,8 @@ class GANSampler(BaseTorchEstimator):
             Noise vectors.
         """
         check_is_fitted(self)
-        numeric, categorical = self._split_table(X, reset=False)
-        target = self._comparable(numeric, self._table_one_hot(categorical))
+        continuous, codes = self._validate_table(X, reset=False)
+        target = self._comparable(continuous, self.table_.one_hot(codes))
         if not self.conditional:
             candidates = [np.zeros((len(target), 0))]
         elif y is not None:
@@ -758,11 +645,13 @@ class GANSampler(BaseTorchEstimator):
             found.append(z[: _INVERSION_CHUNK - pad].cpu().numpy())
         return np.concatenate(found) if found else np.zeros((0, self.n_components))
 
+    def _generated_rows(self, Z, labels):
+        """The rows G(Z) in the space where rows are compared."""
+        continuous, codes = self._generate(Z, labels)
+        return self._comparable(continuous, self.table_.one_hot(codes))
+
     def _reconstruction_error(self, Z, one_hot, target):
-        numeric, codes = self._generate(Z, one_hot)
-        categorical = self.encoding_.categories_of(codes)
-        rows = self._comparable(numeric, self._table_one_hot(categorical))
-        return ((rows - target) ** 2).sum(axis=1)
+        return ((self._generated_rows(Z, one_hot) - target) ** 2).sum(axis=1)
 
     # -- score --------------------------------------------------------------------
 
@@ -789,16 +678,12 @@ class GANSampler(BaseTorchEstimator):
             ``-energy_distance(X, samples)`` in the standardised space.
         """
         check_is_fitted(self)
-        numeric, categorical = self._split_table(X, reset=False)
+        continuous, codes = self._validate_table(X, reset=False)
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, numeric)
-        real = self._comparable(numeric, self._table_one_hot(categorical))
+            sample_weight = _check_sample_weight(sample_weight, continuous)
+        real = self._comparable(continuous, self.table_.one_hot(codes))
         rng = check_random_state(_SCORE_SEED)
         Z = rng.standard_normal((_SCORE_SAMPLES, self.n_components))
         labels = self._labels_for(None, _SCORE_SAMPLES, rng)
-        generated_numeric, codes = self._generate(Z, labels)
-        generated = self._comparable(
-            generated_numeric,
-            self._table_one_hot(self.encoding_.categories_of(codes)),
-        )
+        generated = self._generated_rows(Z, labels)
         return -energy_distance(real, generated, sample_weight_X=sample_weight)

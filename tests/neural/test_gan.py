@@ -8,6 +8,7 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
+from sklearn.base import clone
 from sklearn.neighbors import KNeighborsClassifier
 from torch import nn
 
@@ -147,6 +148,41 @@ def test_categorical_columns_only_take_seen_categories(mixed_table):
     assert set(X["grade"]) <= {1, 2, 5}
     np.testing.assert_array_equal(X["count"], np.rint(X["count"]))
     assert Z.shape == (300, gan.n_components)
+
+
+def test_constant_binary_and_integer_columns_keep_their_kind():
+    rng = np.random.default_rng(0)
+    X = np.column_stack(
+        [
+            rng.normal(size=300),
+            np.full(300, 0.001),
+            3.0 * rng.integers(0, 2, 300),
+            rng.poisson(3.0, 300),
+        ]
+    )
+    gan = GANSampler(random_state=0, **FAST).fit(X)
+    samples, _ = gan.sample(500, random_state=0)
+    np.testing.assert_array_equal(samples[:, 1], 0.001)
+    assert set(np.unique(samples[:, 2])) == {0.0, 3.0}
+    np.testing.assert_array_equal(samples[:, 3], np.rint(samples[:, 3]))
+
+
+def test_clip_to_training_range_keeps_samples_inside_it():
+    X = np.random.default_rng(0).normal(size=(40, 2))
+    loose = GANSampler(random_state=0, max_epochs=20).fit(X)
+    clipped = clone(loose).set_params(clip_to_training_range=True).fit(X)
+    # Far-out noise saturates the offsets at four standard deviations of a mode,
+    # beyond the extremes of 40 rows.
+    Z = 30 * np.random.default_rng(1).normal(size=(500, loose.n_components))
+    free, inside = loose.inverse_transform(Z), clipped.inverse_transform(Z)
+    assert np.any((free < X.min(axis=0)) | (free > X.max(axis=0)))
+    np.testing.assert_array_equal(inside, np.clip(free, X.min(axis=0), X.max(axis=0)))
+
+
+def test_categorical_columns_are_found_from_the_dtype(mixed_table):
+    gan = GANSampler(random_state=0, max_epochs=2).fit(mixed_table)
+    assert gan.categorical_features_.tolist() == [False, True, False, False]
+    assert set(gan.sample(50, random_state=0)[0]["colour"]) <= {"red", "green", "blue"}
 
 
 def test_categorical_features_as_mask_indices_or_names_agree(mixed_table):
