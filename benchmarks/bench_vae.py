@@ -148,7 +148,7 @@ def overhead(epochs, repeats):
 
         template = VAETransformer(**params).fit(X_train[:10])
         module = template._build_module()
-        X = torch.tensor(template._standardise(X_train), dtype=torch.float32)
+        X = torch.tensor(template._prepare(X_train), dtype=torch.float32)
         start = time.perf_counter()
         _bare_loop(module, X, vae.batch_size, vae.learning_rate, epochs, repeat)
         bare_times.append((time.perf_counter() - start) / epochs)

@@ -45,9 +45,10 @@ class _OtherPriorModule(_VAEModule):
         super().__init__(
             module.encoder,
             module.decoder,
-            n_features,
-            module.likelihood,
-            module.min_sigma,
+            n_continuous=module.n_continuous,
+            category_sizes=module.category_sizes,
+            likelihood=module.likelihood,
+            min_sigma=module.min_sigma,
             neighbor_weight=module.neighbor_weight,
             perplexity=module.perplexity,
         )
@@ -92,12 +93,9 @@ class _OtherPriorVAE(VAETransformer):
     _prior = None
 
     def _build_module(self):
+        module = super()._build_module()
         return _OtherPriorModule(
-            super()._build_module(),
-            self._prior,
-            self.n_components,
-            self.n_features_in_,
-            self.random_state,
+            module, self._prior, self.n_components, module.n_features, self.random_state
         )
 
 

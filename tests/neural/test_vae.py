@@ -4,6 +4,7 @@ import copy
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from hypothesis import given
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 from scipy.special import logsumexp
 from sklearn.datasets import make_blobs
 from sklearn.decomposition import FactorAnalysis
+from sklearn.ensemble import RandomForestClassifier
 from sklearn.model_selection import GridSearchCV
 from skorch.callbacks import Callback
 from torch import nn
@@ -114,16 +116,38 @@ def test_score_samples_do_not_depend_on_other_rows(fitted, manifold):
         np.testing.assert_allclose(reversed_rows[::-1], full, rtol=0, atol=1e-9)
 
 
-@pytest.mark.parametrize("likelihood", ["gaussian", "bernoulli"])
-def test_sample_shapes_and_support(likelihood):
-    X = (np.random.default_rng(0).random((80, 5)) > 0.5).astype(float)
-    vae = VAETransformer(likelihood=likelihood, **FAST).fit(X)
+def test_bernoulli_samples_are_binary_and_decoder_means_probabilities():
+    X = np.random.default_rng(0).random((80, 5))
+    vae = VAETransformer(likelihood="bernoulli", **FAST).fit(X)
     X_new, Z = vae.sample(11)
     assert X_new.shape == (11, 5)
     assert Z.shape == (11, 2)
-    if likelihood == "bernoulli":
-        assert set(np.unique(X_new)) <= {0.0, 1.0}
-        assert np.all((vae.inverse_transform(Z) > 0) & (vae.inverse_transform(Z) < 1))
+    assert set(np.unique(X_new)) <= {0.0, 1.0}
+    means = vae.inverse_transform(Z)
+    assert np.all((means > 0) & (means < 1))
+
+
+def test_binary_integer_and_constant_columns_come_back_as_seen():
+    """Through the table layer: a binary column as one of its two values, an
+    integer column as integers, a constant column (all 0.001) constant."""
+    rng = np.random.default_rng(0)
+    X = np.column_stack(
+        [
+            rng.integers(2, size=200) * 3.0 + 2.0,
+            rng.poisson(4.0, size=200).astype(float),
+            np.full(200, 0.001),
+            rng.normal(size=200),
+        ]
+    )
+    vae = VAETransformer(**FAST).fit(X)
+    X_new, _ = vae.sample(500, random_state=0)
+    assert set(np.unique(X_new[:, 0])) == {2.0, 5.0}
+    np.testing.assert_array_equal(X_new[:, 1], np.rint(X_new[:, 1]))
+    assert X_new[:, 1].std() > 0.5
+    np.testing.assert_array_equal(X_new[:, 2], 0.001)
+    np.testing.assert_array_equal(
+        vae.table_.kinds_, ["binary", "integer", "constant", "numeric"]
+    )
 
 
 def test_sample_is_reproducible_and_falls_back_to_random_state(fitted):
@@ -546,7 +570,7 @@ def test_wrong_width_is_refused(fitted, width):
     row=st.integers(0, 9),
 )
 def test_bernoulli_refuses_data_outside_unit_interval(value, row):
-    X = np.full((10, 3), 0.5)
+    X = np.random.default_rng(0).random((10, 3))
     X[row, 1] = value
     with pytest.raises(ValueError, match=r"bernoulli.*\[0, 1\]"):
         VAETransformer(likelihood="bernoulli", **FAST).fit(X)
@@ -592,3 +616,118 @@ def test_one_row_with_early_stopping_is_refused():
 def test_bad_parameters_are_refused(manifold, params, message):
     with pytest.raises(ValueError, match=message):
         VAETransformer(**{**FAST, **params}).fit(manifold)
+
+
+def _frame_with_categories(n_rows=300, seed=0):
+    """A numeric column that depends on a categorical one, and a count."""
+    rng = np.random.default_rng(seed)
+    colour = rng.choice(["red", "green", "blue"], size=n_rows, p=[0.6, 0.3, 0.1])
+    shift = np.select([colour == "red", colour == "green"], [0.0, 3.0], -3.0)
+    return pd.DataFrame(
+        {
+            "size": shift + rng.normal(size=n_rows),
+            "colour": pd.Categorical(colour),
+            "count": rng.poisson(3.0, size=n_rows),
+        }
+    )
+
+
+def test_data_frame_with_categories_comes_back_as_a_data_frame():
+    """TVAE parity: a categorical column is learned through the table layer and
+    comes back with its categories and frequencies; dtypes are kept."""
+    frame = _frame_with_categories(600)
+    vae = VAETransformer(random_state=0).fit(frame)
+    np.testing.assert_array_equal(vae.categorical_features_, [False, True, False])
+    samples, _ = vae.sample(2000, random_state=0)
+    assert list(samples.columns) == list(frame.columns)
+    assert (samples.dtypes == frame.dtypes).all()
+    assert set(samples["colour"]) <= {"red", "green", "blue"}
+    frequencies = samples["colour"].value_counts(normalize=True)
+    np.testing.assert_allclose(
+        frequencies[["red", "green", "blue"]], [0.6, 0.3, 0.1], atol=0.07
+    )
+    # The numeric column follows its category.
+    means = samples.groupby("colour", observed=True)["size"].mean()
+    np.testing.assert_allclose(means[["red", "green", "blue"]], [0, 3, -3], atol=0.75)
+    assert np.all(np.isfinite(vae.score_samples(frame)))
+    assert vae.transform(frame).shape == (600, 2)
+
+
+def test_categorical_features_by_index_on_an_object_array():
+    frame = _frame_with_categories(200)
+    X = frame.to_numpy(dtype=object)
+    vae = VAETransformer(categorical_features=[1], **FAST).fit(X)
+    samples, _ = vae.sample(50, random_state=0)
+    assert samples.dtype == object
+    assert set(samples[:, 1]) <= {"red", "green", "blue"}
+    with pytest.raises(ValueError, match="string to float|not numeric"):
+        VAETransformer(**FAST).fit(X)
+    unseen = X.copy()
+    unseen[0, 1] = "purple"
+    with pytest.raises(ValueError, match="purple"):
+        vae.transform(unseen)
+
+
+def _classes_table(n_rows=600, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(3, size=n_rows)
+    centres = np.array([[0.0, 0.0, 0.0], [2.0, -2.0, 1.0], [-2.0, 1.0, -2.0]])
+    return centres[y] + rng.normal(size=(n_rows, 3)), np.array(["a", "b", "c"])[y]
+
+
+def test_conditional_samples_carry_their_class():
+    """Rows sampled for class c look like the real rows of class c: a forest
+    trained on conditional samples classifies real rows as well as one trained
+    on the real rows."""
+    X, y = _classes_table()
+    vae = VAETransformer(
+        conditional=True, hidden_layer_sizes=(32,), random_state=0
+    ).fit(X, y)
+    np.testing.assert_array_equal(vae.classes_, ["a", "b", "c"])
+    labels = np.repeat(["a", "b", "c"], 300)
+    samples, _ = vae.sample(len(labels), y=labels, random_state=0)
+    X_test, y_test = _classes_table(seed=1)
+    real = RandomForestClassifier(random_state=0).fit(X, y).score(X_test, y_test)
+    synthetic = RandomForestClassifier(random_state=0).fit(samples, labels)
+    assert synthetic.score(X_test, y_test) > real - 0.05
+    for label in "abc":
+        np.testing.assert_allclose(
+            samples[labels == label].mean(0), X[y == label].mean(0), atol=0.3
+        )
+    # Without y, the classes come with their training frequencies.
+    assert vae.sample(5, random_state=0)[0].shape == (5, 3)
+
+
+def test_conditional_transform_and_score_sum_the_class_out():
+    """Without a class, the score is a bound on log p(x) = log sum_c p(c) p(x|c):
+    at least the bound of the row's own class plus log p(c)."""
+    X, y = _classes_table(300)
+    vae = VAETransformer(conditional=True, **FAST).fit(X, y)
+    scores = vae.score_samples(X)
+    assert scores.shape == (300,) and np.all(np.isfinite(scores))
+    assert vae.transform(X).shape == (300, 2)
+    assert vae.inverse_transform(vae.transform(X), y=y).shape == (300, 3)
+
+
+@pytest.mark.parametrize(
+    ("y", "message"),
+    [
+        (None, "needs the class"),
+        (np.linspace(0, 1, 60), "continuous"),
+        (np.r_[np.nan, np.zeros(59)], "NaN"),
+        (np.zeros(59), "inconsistent"),
+    ],
+)
+def test_conditional_fit_refuses_bad_y(y, message):
+    X = np.random.default_rng(0).normal(size=(60, 3))
+    with pytest.raises(ValueError, match=message):
+        VAETransformer(conditional=True, **FAST).fit(X, y)
+
+
+def test_sampling_classes_are_checked(fitted):
+    X, y = _classes_table(100)
+    vae = VAETransformer(conditional=True, **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="not seen in fit"):
+        vae.sample(3, y="d")
+    with pytest.raises(ValueError, match="conditional=False"):
+        fitted.sample(3, y="a")
