@@ -171,14 +171,28 @@ class AdversarialNet(LossNet):
         return self
 
     def _packed(self, real):
-        """Round the batch up to whole packs by re-drawing some of its rows."""
-        missing = -real.shape[0] % self.module_.pac
-        if missing == 0:
-            return real
-        extra = torch.randint(
-            real.shape[0], (missing,), generator=self.generator, device=real.device
+        """Arrange the batch in whole packs, re-drawing some of its rows to fill.
+
+        In the conditional mode every pack holds rows of one class, so that the
+        critic compares a set of rows with the class they claim: a generator that
+        ignores the class makes packs whose rows look like several classes.
+        """
+        n_classes, pac = self.module_.n_classes, self.module_.pac
+        if n_classes == 0:
+            return self._filled(real, pac)
+        labels = real[:, real.shape[1] - n_classes :].argmax(dim=1)
+        return torch.cat(
+            [self._filled(real[labels == label], pac) for label in labels.unique()]
         )
-        return torch.cat([real, real[extra]])
+
+    def _filled(self, rows, pac):
+        missing = -rows.shape[0] % pac
+        if missing == 0:
+            return rows
+        extra = torch.randint(
+            rows.shape[0], (missing,), generator=self.generator, device=rows.device
+        )
+        return torch.cat([rows, rows[extra]])
 
     def train_step(self, batch, **fit_params):
         self._set_training(True)

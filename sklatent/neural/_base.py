@@ -18,7 +18,13 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import (
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 from skorch.callbacks import PrintLog, ProgressBar
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
@@ -26,7 +32,7 @@ from skorch.history import History
 
 from ..base import LatentMixin, derive_seed
 from ._modules import ACTIVATIONS
-from ._table import TableEncoding, check_float32_range, is_frame
+from ._table import TableEncoding, check_float32_range, is_frame, is_missing
 from ._training import (
     HeldOutEarlyStopping,
     LossNet,
@@ -34,7 +40,7 @@ from ._training import (
     TensorBatches,
 )
 
-__all__ = ["BaseTorchEstimator", "resolve_device"]
+__all__ = ["BaseTorchEstimator", "check_class_labels", "resolve_device"]
 
 _SEED_BOUND = 2**31 - 1
 # Rows per chunk at inference, so large inputs do not need one huge activation.
@@ -72,6 +78,50 @@ def resolve_device(device):
             "device='cpu', or device='auto' to take a GPU only when there is one."
         )
     return device
+
+
+def check_class_labels(y, n_samples):
+    """Validate the class labels of a class-conditional fit.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Class labels: binary or multiclass, in the sense of
+        :func:`sklearn.utils.multiclass.type_of_target`.
+    n_samples : int
+        The number of rows of X.
+
+    Returns
+    -------
+    classes : ndarray of shape (n_classes,)
+        The sorted distinct labels.
+    indices : ndarray of int of shape (n_samples,)
+        The index in ``classes`` of each row's label.
+
+    Raises
+    ------
+    ValueError
+        If y has missing values (NaN or None), the wrong length, or is not a
+        set of class labels (a continuous or multi-output target).
+    """
+    y = column_or_1d(y, warn=True)
+    check_consistent_length(y, np.empty(n_samples))
+    if y.dtype.kind in "fO" and is_missing(y).any():
+        raise ValueError(
+            "y has missing values (None or NaN); a class-conditional fit needs a "
+            "class for every row: drop those rows or give them a class of their own."
+        )
+    target_type = type_of_target(y, input_name="y")
+    if target_type not in ("binary", "multiclass"):
+        n_distinct = len(np.unique(y))
+        raise ValueError(
+            f"conditional=True needs class labels, but y is a {target_type} target "
+            f"({n_distinct} distinct values among {len(y)}); bin a continuous target "
+            "into classes first (for instance with KBinsDiscretizer), or fit "
+            "without y."
+        )
+    classes, indices = np.unique(y, return_inverse=True)
+    return classes, indices
 
 
 def _to_numpy_tree(obj):

@@ -119,7 +119,7 @@ def categorical_mask(categorical_features, X, feature_names=None):
     return mask
 
 
-def _is_missing(values):
+def is_missing(values):
     """Mask of missing entries (None or NaN) in an object array."""
     # NaN is the one value that differs from itself.
     return np.equal(values, None) | (values != values)
@@ -252,7 +252,7 @@ class TableEncoding:
         )
         numeric = numeric.reshape(len(categorical), -1)
         check_float32_range(numeric)
-        missing = _is_missing(categorical)
+        missing = is_missing(categorical)
         if missing.any():
             column = np.flatnonzero(mask)[np.nonzero(missing)[1][0]]
             raise ValueError(

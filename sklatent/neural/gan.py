@@ -19,7 +19,7 @@ from torch import nn
 from ..base import derive_seed
 from ..metrics import energy_distance
 from ._adversarial import AdversarialModule, AdversarialNet
-from ._base import BaseTorchEstimator
+from ._base import BaseTorchEstimator, check_class_labels
 from ._modes import ModeEncoding
 from ._modules import check_hidden_layer_sizes, make_mlp, reinitialised_copy
 
@@ -30,6 +30,8 @@ _ENCODING = 100
 # "auto" trains for min(_AUTO_STEPS, _AUTO_STEPS_PER_ROW * n_samples) updates.
 _AUTO_STEPS = 5000
 _AUTO_STEPS_PER_ROW = 2
+# The "auto" learning rates grow at most this much for short fits.
+_MAX_RATE_FACTOR = 5.0
 # Model samples that score() compares with the data, and their seed.
 _SCORE_SAMPLES = 1000
 _SCORE_SEED = 0
@@ -66,8 +68,10 @@ class GANSampler(BaseTorchEstimator):
     used after training. Numeric columns are represented as a mode of their
     one-dimensional Gaussian mixture plus an offset (CTGAN's mode-specific
     normalisation); categorical columns as categories. With ``conditional=True``,
-    ``fit(X, y)`` learns one generator per class label, and ``sample(y=...)``
-    draws rows of the classes asked for.
+    ``fit(X, y)`` learns one generator for all classes, which takes the class
+    (one-hot) as an input beside the noise, against a critic that judges each
+    row together with its class; ``sample(y=...)`` then draws rows of the
+    classes asked for.
 
     ``sample`` returns new rows with their noise, ``inverse_transform`` is G,
     ``transform`` finds the noise whose row is closest to each given row (latent
@@ -92,11 +96,15 @@ class GANSampler(BaseTorchEstimator):
         more passes would only let the critic memorise the rows.
     batch_size : int, default=500
         Rows per update (rounded up to a multiple of ``pac``).
-    learning_rate : float, default=2e-4
-        Learning rate of the generator's Adam optimiser.
-    critic_learning_rate : float, default=1e-3
+    learning_rate : float or "auto", default="auto"
+        Learning rate of the generator's Adam optimiser. ``"auto"`` is 2e-4
+        for a fit of 5000 updates or more, and ``2e-4 * sqrt(5000 / n_updates)``
+        (at most five times that) for shorter ones, so a small table, which
+        gets few updates, still converges.
+    critic_learning_rate : float or "auto", default="auto"
         Learning rate of the critic's Adam optimiser; a faster critic (two
         time-scale update rule) keeps the generator's signal informative.
+        ``"auto"`` is 1e-3, scaled as ``learning_rate`` is.
     pac : int, default=10
         Rows the critic judges together. A critic that sees several samples at
         once detects a lack of diversity, which penalises mode collapse.
@@ -121,8 +129,9 @@ None, default="from_dtype"
         (SDV's ``enforce_min_max_values``). False lets the generator's tails
         run past the extremes seen, as new data may.
     conditional : bool, default=False
-        Whether ``fit(X, y)`` learns a class-conditional generator. False ignores
-        ``y``, as unsupervised estimators do.
+        Whether ``fit(X, y)`` learns a class-conditional generator; ``y`` must
+        then hold class labels (binary or multiclass, without missing values).
+        False ignores ``y``, as unsupervised estimators do.
     generator : torch.nn.Module, default=None
         Custom body of the generator: maps a float32 batch of shape (batch,
         n_components + n_classes) to (batch, any width); a linear layer to the
@@ -162,6 +171,10 @@ None, default="from_dtype"
         the number of categories of each discrete one.
     categorical_features_ : ndarray of bool of shape (`n_features_in_`,)
         Which columns are categorical.
+    learning_rate_ : float
+        The generator's learning rate used (``"auto"`` resolved).
+    critic_learning_rate_ : float
+        The critic's learning rate used.
     classes_ : ndarray of shape (n_classes,)
         Class labels (conditional mode only).
     class_prior_ : ndarray of shape (n_classes,)
@@ -215,7 +228,14 @@ None, default="from_dtype"
             Interval(Integral, 1, None, closed="left"),
             StrOptions({"auto"}),
         ],
-        "critic_learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate": [
+            Interval(Real, 0, None, closed="neither"),
+            StrOptions({"auto"}),
+        ],
+        "critic_learning_rate": [
+            Interval(Real, 0, None, closed="neither"),
+            StrOptions({"auto"}),
+        ],
         "pac": [Interval(Integral, 1, None, closed="left")],
         "gradient_penalty": [Interval(Real, 0, None, closed="left")],
         "average_decay": [Interval(Real, 0, 1, closed="left")],
@@ -243,8 +263,8 @@ None, default="from_dtype"
         activation="relu",
         max_epochs="auto",
         batch_size=500,
-        learning_rate=2e-4,
-        critic_learning_rate=1e-3,
+        learning_rate="auto",
+        critic_learning_rate="auto",
         pac=10,
         gradient_penalty=10.0,
         average_decay=0.999,
@@ -312,7 +332,8 @@ None, default="from_dtype"
 
     def _net_options(self):
         return {
-            "critic_lr": self.critic_learning_rate,
+            "lr": self.learning_rate_,
+            "critic_lr": self.critic_learning_rate_,
             "average_decay": self.average_decay,
             "optimizer__betas": (0.0, 0.9),
         }
@@ -323,6 +344,21 @@ None, default="from_dtype"
         n_batches = math.ceil(n_samples / self.batch_size)
         steps = min(_AUTO_STEPS, _AUTO_STEPS_PER_ROW * n_samples)
         return max(1, math.ceil(steps / n_batches))
+
+    def _set_learning_rates(self, n_samples):
+        """Resolve the "auto" learning rates for a fit on ``n_samples`` rows.
+
+        The weights move about ``learning_rate * n_updates`` in a fit; a short
+        fit gets a larger step so that it still converges (measured on small
+        tables: benchmarks/bench_tabular.py), scaled with the square root to
+        stay stable, and capped.
+        """
+        n_updates = self._epochs(n_samples) * math.ceil(n_samples / self.batch_size)
+        factor = min(_MAX_RATE_FACTOR, math.sqrt(max(1.0, _AUTO_STEPS / n_updates)))
+        auto = {"learning_rate": 2e-4 * factor, "critic_learning_rate": 1e-3 * factor}
+        for name, value in auto.items():
+            given = getattr(self, name)
+            setattr(self, name + "_", value if given == "auto" else given)
 
     # -- data ---------------------------------------------------------------------
 
@@ -352,12 +388,8 @@ None, default="from_dtype"
                 "conditional=True learns a class-conditional generator and needs "
                 "class labels: call fit(X, y)."
             )
-        y = column_or_1d(y, warn=True)
-        check_consistent_length(y, np.empty(n_samples))
-        self.classes_, labels, counts = np.unique(
-            y, return_inverse=True, return_counts=True
-        )
-        self.class_prior_ = counts / counts.sum()
+        self.classes_, labels = check_class_labels(y, n_samples)
+        self.class_prior_ = np.bincount(labels) / n_samples
         return labels
 
     # -- fitting ------------------------------------------------------------------
@@ -367,6 +399,7 @@ None, default="from_dtype"
         continuous, codes = self._validate_table(X, reset=True)
         self.categorical_features_ = self.table_.categorical_mask_
         labels = self._fit_labels(y, len(continuous))
+        self._set_learning_rates(len(continuous))
         self._start_fit()
         self.encoding_ = ModeEncoding(
             continuous, self.table_.n_categories_, self._stream_seed(_ENCODING)

@@ -7,11 +7,14 @@ import joblib
 import numpy as np
 import pytest
 import torch
+from hypothesis import given
+from hypothesis import strategies as st
 from skorch.callbacks import Callback
 from skorch.dataset import Dataset
 
 from sklatent import VAETransformer
 from sklatent.neural import resolve_device
+from sklatent.neural._base import check_class_labels
 from sklatent.neural._training import TensorBatches
 
 FAST = {"max_epochs": 15, "hidden_layer_sizes": (16,), "random_state": 0}
@@ -154,3 +157,34 @@ def test_small_networks_train_on_one_thread_and_restore_the_setting(X):
     vae.transform(X)
     assert set(vae.history_[:, "threads"]) == {1}
     assert torch.get_num_threads() == before
+
+
+def test_class_labels_are_sorted_classes_and_indices():
+    classes, indices = check_class_labels(["b", "a", "b", "c"], 4)
+    np.testing.assert_array_equal(classes, ["a", "b", "c"])
+    np.testing.assert_array_equal(classes[indices], ["b", "a", "b", "c"])
+
+
+@given(st.integers(0, 19), st.sampled_from([np.nan, None]))
+def test_missing_class_labels_are_rejected(row, missing):
+    y = np.array(["a", "b"] * 10, dtype=object)
+    y[row] = missing
+    with pytest.raises(ValueError, match="y has missing values"):
+        check_class_labels(y, 20)
+    y = np.repeat([0.0, 1.0], 10)
+    y[row] = np.nan
+    with pytest.raises(ValueError, match="y has missing values"):
+        check_class_labels(y, 20)
+
+
+def test_a_continuous_target_is_not_taken_as_classes():
+    y = np.linspace(0, 1, 40)
+    with pytest.raises(ValueError, match="continuous target .40 distinct values"):
+        check_class_labels(y, 40)
+    with pytest.raises(ValueError, match="1d array"):
+        check_class_labels(np.eye(2)[[0, 1, 1]], 3)
+
+
+def test_class_labels_of_the_wrong_length_are_rejected():
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        check_class_labels([0, 1, 0], 4)

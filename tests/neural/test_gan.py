@@ -120,13 +120,30 @@ def test_partial_fit_trains_one_epoch_per_call(ring):
     assert not np.array_equal(before, gan.sample(5, random_state=0)[0])
 
 
-def test_score_is_deterministic_and_prefers_the_training_distribution(fitted, ring):
+def test_score_is_reproduced_by_a_separate_fit(fitted, ring):
     X = ring[0]
-    assert fitted.score(X) == fitted.score(X)
-    assert fitted.score(X) <= 0
-    assert fitted.score(X) > fitted.score(X + 2.0)
+    again = GANSampler(random_state=0, **FAST).fit(X)
+    assert again is not fitted
+    assert again.score(X) == fitted.score(X)
+    assert pickle.loads(pickle.dumps(fitted)).score(X) == fitted.score(X)
+
+
+def test_score_prefers_the_training_distribution(fitted, ring):
+    X = ring[0]
+    held_out, _, _ = make_gaussian_ring(400, n_modes=4, std=0.05, random_state=1)
+    near, shifted = fitted.score(held_out), fitted.score(X + 2.0)
+    assert near > shifted
+    # Even after short training, new rows of the training distribution are far
+    # closer to the model's samples than the same rows shifted by 2.
+    assert abs(near) < 0.25 * abs(shifted)
+
+
+def test_score_sample_weight_of_ones_changes_nothing(fitted, ring):
+    X = ring[0]
     weights = np.ones(len(X))
     assert fitted.score(X, sample_weight=weights) == pytest.approx(fitted.score(X))
+    heavy = np.where(X[:, 0] > 0.5, 100.0, 1.0)
+    assert fitted.score(X, sample_weight=heavy) != pytest.approx(fitted.score(X))
 
 
 def test_auto_epochs_scale_with_the_data():
@@ -134,6 +151,20 @@ def test_auto_epochs_scale_with_the_data():
     gan = GANSampler(random_state=0).fit(X)
     # min(5000, 2 * 30) updates of one batch each.
     assert len(gan.history_) == 60
+
+
+def test_auto_learning_rates_grow_for_short_fits():
+    X = np.random.default_rng(0).normal(size=(30, 2))
+    gan = GANSampler(max_epochs=500, random_state=0).fit(X)
+    # 500 updates: sqrt(5000 / 500) times the long-fit rates.
+    assert gan.learning_rate_ == pytest.approx(2e-4 * np.sqrt(10))
+    assert gan.critic_learning_rate_ == pytest.approx(1e-3 * np.sqrt(10))
+    assert gan.net_.optimizer_.param_groups[0]["lr"] == gan.learning_rate_
+    critic_lr = gan.net_.critic_optimizer_.param_groups[0]["lr"]
+    assert critic_lr == gan.critic_learning_rate_
+    capped = GANSampler(learning_rate=0.01, max_epochs=1, random_state=0).fit(X)
+    assert capped.learning_rate_ == 0.01
+    assert capped.critic_learning_rate_ == pytest.approx(5e-3)
 
 
 def test_categorical_columns_only_take_seen_categories(mixed_table):
@@ -235,6 +266,10 @@ def test_conditional_mode_errors():
         gan.sample(3, y=7)
     with pytest.raises(ValueError, match="pass the class"):
         gan.inverse_transform(np.zeros((2, gan.n_components)))
+    with pytest.raises(ValueError, match="continuous target"):
+        GANSampler(conditional=True, max_epochs=1).fit(X, np.linspace(0, 1, 40))
+    with pytest.raises(ValueError, match="missing values"):
+        GANSampler(conditional=True, max_epochs=1).fit(X, np.r_[y[:-1], np.nan])
     plain = GANSampler(max_epochs=1, random_state=0).fit(X, y)
     with pytest.raises(ValueError, match="conditional=False"):
         plain.sample(3, y=0)
