@@ -9,12 +9,11 @@ import torch.nn.functional as F
 from sklearn.base import _fit_context
 from sklearn.utils import check_consistent_length, column_or_1d
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import type_of_target
 from skorch.callbacks import Callback
 from torch import nn
 
 from ..base import check_n_samples, derive_seed
-from ._base import BaseTorchEstimator
+from ._base import BaseTorchEstimator, check_class_labels
 from ._modules import check_hidden_layer_sizes, make_mlp, reinitialised_copy
 from ._neighbors import MIN_ROWS, neighbor_embedding_loss
 from ._priors import fit_code_mixture, mixture_log_density, sample_mixture
@@ -202,6 +201,27 @@ class _VAEModule(nn.Module):
             )
             loss = loss + self.neighbor_weight * neighbors
         return loss
+
+
+def _all_numbers_continuous(table, X):
+    """Make every numeric column of a fitted table continuous; encode X again.
+
+    For a stream, whose first batch does not show the kinds of its columns:
+    only the categorical columns stay discrete.
+    """
+    numeric = ~table.categorical_mask_
+    table.categories_ = [
+        categories
+        for index, categories in zip(table.discrete_, table.categories_)
+        if table.categorical_mask_[index]
+    ]
+    table.kinds_ = np.where(numeric, "numeric", "categorical")
+    table.continuous_ = np.flatnonzero(numeric)
+    table.discrete_ = np.flatnonzero(~numeric)
+    table.constants_ = {}
+    continuous, codes = table.encode(X)
+    table.min_, table.max_ = continuous.min(axis=0), continuous.max(axis=0)
+    return continuous, codes
 
 
 class _KLWarmup(Callback):
@@ -616,9 +636,16 @@ None, default="from_dtype"
     def _standardise(self, continuous):
         return (continuous - self.mean_) / self.scale_
 
-    def _table(self, X, *, reset):
-        """The features of a table as the network reads them (float64)."""
+    def _table(self, X, *, reset, stream=False):
+        """The features of a table as the network reads them (float64).
+
+        With ``stream`` (the first batch of ``partial_fit``), every numeric
+        column is continuous: one batch cannot tell whether a column is
+        constant, binary or integer-valued in the whole stream.
+        """
         continuous, codes = self._validate_table(X, reset=reset)
+        if reset and stream:
+            continuous, codes = _all_numbers_continuous(self.table_, X)
         continuous = self._check_range(continuous)
         if reset:
             self.categorical_features_ = self.table_.categorical_mask_
@@ -638,19 +665,8 @@ None, default="from_dtype"
                 "conditional=True learns p(x | class) and needs the class of each "
                 "row: call fit(X, y)."
             )
-        y = column_or_1d(y, warn=True)
-        check_consistent_length(y, np.empty(n_rows))
-        kind = type_of_target(y, input_name="y")
-        if kind not in ("binary", "multiclass"):
-            raise ValueError(
-                f"conditional=True needs class labels in y, but y is {kind!r} "
-                f"({np.unique(y).size} distinct values); pass discrete classes "
-                "(or bin a continuous target first)."
-            )
-        self.classes_, labels, counts = np.unique(
-            y, return_inverse=True, return_counts=True
-        )
-        self.class_prior_ = counts / counts.sum()
+        self.classes_, labels = check_class_labels(y, n_rows)
+        self.class_prior_ = np.bincount(labels) / n_rows
         return np.eye(len(self.classes_))[labels]
 
     def _class_indicators(self, y, n_rows):
@@ -712,8 +728,11 @@ None, default="from_dtype"
         """Train for one more epoch on ``X`` (no held-out set, no early stopping).
 
         The first call on an unfitted estimator initialises it, learning the
-        column kinds, the standardisation (and, when conditional, the classes)
-        from this first batch; later calls keep them. The noise variances follow
+        categorical columns, the standardisation (and, when conditional, the
+        classes) from this first batch; later calls keep them. As one batch
+        cannot tell whether a numeric column is constant, binary or
+        integer-valued in the whole stream, every numeric column is modelled
+        as continuous. The noise variances follow
         the moving average of the squared residuals of the batches (``fit`` ends
         by setting them exactly on its training rows), and a mixture sampling
         prior is refitted to the codes of ``X``.
@@ -731,7 +750,7 @@ None, default="from_dtype"
             The updated estimator.
         """
         first_call = not hasattr(self, "net_")
-        features = self._table(X, reset=first_call)
+        features = self._table(X, reset=first_call, stream=True)
         if not self.conditional:
             condition = np.zeros((len(features), 0))
         elif first_call or y is None:

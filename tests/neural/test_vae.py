@@ -713,8 +713,8 @@ def test_conditional_transform_and_score_sum_the_class_out():
     ("y", "message"),
     [
         (None, "needs the class"),
-        (np.linspace(0, 1, 60), "continuous"),
-        (np.r_[np.nan, np.zeros(59)], "NaN"),
+        (np.linspace(0, 1, 60), "continuous target"),
+        (np.r_[np.nan, np.zeros(59)], "missing values"),
         (np.zeros(59), "inconsistent"),
     ],
 )
@@ -731,3 +731,16 @@ def test_sampling_classes_are_checked(fitted):
         vae.sample(3, y="d")
     with pytest.raises(ValueError, match="conditional=False"):
         fitted.sample(3, y="a")
+
+
+def test_partial_fit_streams_columns_whose_first_batch_looks_constant():
+    """One batch cannot tell a column's kind: values unseen in the first batch
+    of a numeric column are accepted later."""
+    rng = np.random.default_rng(0)
+    first = np.column_stack([np.zeros(20), rng.integers(2, size=20), rng.random(20)])
+    later = np.column_stack(
+        [np.full(20, 3.0), rng.integers(5, size=20), rng.random(20)]
+    )
+    vae = VAETransformer(**FAST).partial_fit(first)
+    vae.partial_fit(later)
+    assert np.all(np.isfinite(vae.score_samples(later)))
