@@ -203,25 +203,49 @@ class _VAEModule(nn.Module):
         return loss
 
 
-def _all_numbers_continuous(table, X):
-    """Make every numeric column of a fitted table continuous; encode X again.
+def _make_continuous(table, X, columns):
+    """Model the given numeric columns of a fitted table as continuous numbers;
+    return X encoded again.
 
-    For a stream, whose first batch does not show the kinds of its columns:
-    only the categorical columns stay discrete.
+    The table layer hands a numeric column with two values to models as a
+    category, so that it comes back as one of them; a new row with a third
+    value is then refused. For two values that are not integers (a rarely
+    non-zero pixel intensity, say) a third is no surprise, and for the first
+    batch of a stream no column's kind is known yet: those columns are numbers.
     """
-    numeric = ~table.categorical_mask_
+    columns = np.asarray(columns, dtype=int)
     table.categories_ = [
         categories
         for index, categories in zip(table.discrete_, table.categories_)
-        if table.categorical_mask_[index]
+        if index not in columns
     ]
-    table.kinds_ = np.where(numeric, "numeric", "categorical")
-    table.continuous_ = np.flatnonzero(numeric)
-    table.discrete_ = np.flatnonzero(~numeric)
-    table.constants_ = {}
+    kinds = table.kinds_.astype(object)
+    kinds[columns] = "numeric"
+    table.kinds_ = kinds.astype(str)
+    table.continuous_ = np.flatnonzero(np.isin(table.kinds_, ["numeric", "integer"]))
+    table.discrete_ = np.flatnonzero(np.isin(table.kinds_, ["categorical", "binary"]))
+    table.constants_ = {
+        index: value
+        for index, value in table.constants_.items()
+        if index not in columns
+    }
     continuous, codes = table.encode(X)
     table.min_, table.max_ = continuous.min(axis=0), continuous.max(axis=0)
     return continuous, codes
+
+
+def _columns_to_model_as_numbers(table, stream):
+    """Numeric columns that the VAE models as continuous despite their kind."""
+    if stream:
+        return np.flatnonzero(~table.categorical_mask_)
+    return [
+        index
+        for index, categories in zip(table.discrete_, table.categories_)
+        if table.kinds_[index] == "binary"
+        and not np.all(
+            categories.astype(np.float64) == np.rint(categories.astype(np.float64))
+        )
+    ]
 
 
 class _KLWarmup(Callback):
@@ -322,7 +346,7 @@ None, default="from_dtype"
         integer indices, or column names (with a DataFrame); ``"from_dtype"``
         takes the DataFrame columns of a categorical, object or string dtype
         (none of an array), and None none. Each discrete column (categorical, or
-        numeric with two values) gets a categorical likelihood (a softmax over
+        numeric with two integer values) gets a categorical likelihood (a softmax over
         the values seen, one-hot in the encoder's input, as in TVAE), so it comes
         back as one of its values. Of the other columns, those with one value in
         training are not modelled and come back as that value, and
@@ -639,13 +663,16 @@ None, default="from_dtype"
     def _table(self, X, *, reset, stream=False):
         """The features of a table as the network reads them (float64).
 
-        With ``stream`` (the first batch of ``partial_fit``), every numeric
-        column is continuous: one batch cannot tell whether a column is
-        constant, binary or integer-valued in the whole stream.
+        Numeric columns with two values that are not integers are continuous
+        (so new rows may hold other values); with ``stream`` (the first batch of
+        ``partial_fit``) every numeric column is: one batch cannot tell whether
+        a column is constant, binary or integer-valued in the whole stream.
         """
         continuous, codes = self._validate_table(X, reset=reset)
-        if reset and stream:
-            continuous, codes = _all_numbers_continuous(self.table_, X)
+        if reset:
+            columns = _columns_to_model_as_numbers(self.table_, stream)
+            if len(columns):
+                continuous, codes = _make_continuous(self.table_, X, columns)
         continuous = self._check_range(continuous)
         if reset:
             self.categorical_features_ = self.table_.categorical_mask_

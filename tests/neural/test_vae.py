@@ -744,3 +744,14 @@ def test_partial_fit_streams_columns_whose_first_batch_looks_constant():
     vae = VAETransformer(**FAST).partial_fit(first)
     vae.partial_fit(later)
     assert np.all(np.isfinite(vae.score_samples(later)))
+
+
+def test_two_valued_intensities_stay_numbers_for_new_rows():
+    """A column with two values that are not integers (a rarely lit pixel) is a
+    number, so a new row may hold a third value; two integer values are a
+    binary column."""
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.choice([0.0, 0.0625], size=100), rng.random(100)])
+    vae = VAETransformer(**FAST).fit(X)
+    np.testing.assert_array_equal(vae.table_.kinds_, ["numeric", "numeric"])
+    assert np.all(np.isfinite(vae.score_samples([[0.125, 0.5]])))
