@@ -74,6 +74,9 @@ CLASS = "class"
 PEERS = ("copula", "tvae", "ctgan")
 MODELS = ("real", "gaussian", "gmm", *PEERS, "gan", "gan-cond", "vae", "vae-cond")
 DATASETS = ("iris", "wine", "breast_cancer", "mixed")
+# Mixtures that are not axis-aligned, for the study of the GAN's representation
+# (not run by default): --datasets diagonal lattice combination.
+STUDIES = ("diagonal", "lattice", "combination")
 # Per class there may be 15 test rows: the default leaves of 20 rows would never
 # split, and every per-class test would read 0.5.
 SMALL_SAMPLE_CLASSIFIER = HistGradientBoostingClassifier(min_samples_leaf=5)
@@ -97,6 +100,48 @@ def _mixed_table():
     return frame, ["colour", CLASS]
 
 
+def _labelled(X, labels):
+    frame = pd.DataFrame(X, columns=[f"x{i + 1}" for i in range(X.shape[1])])
+    frame[CLASS] = pd.Categorical(np.char.add("k", labels.astype(str)))
+    return frame, [CLASS]
+
+
+def _diagonal_clusters():
+    """Five clusters along the diagonal, each stretched across it."""
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 5, 1000)
+    along = 0.15 * rng.standard_normal(1000) + (labels - 2.0)
+    across = 0.8 * rng.standard_normal(1000)
+    X = np.column_stack([along - across, along + across]) / np.sqrt(2)
+    return _labelled(X, labels)
+
+
+def _rotated_lattice():
+    """A 3 x 3 lattice of tight clusters, rotated by 30 degrees."""
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 9, 1000)
+    nodes = np.column_stack([labels // 3, labels % 3]) - 1.0
+    angle = np.pi / 6
+    rotation = np.array(
+        [[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]]
+    )
+    X = (nodes + 0.08 * rng.standard_normal((1000, 2))) @ rotation.T
+    return _labelled(X, labels)
+
+
+def _combination_groups():
+    """Two groups of 3-D rows with equal marginals, differing only in the sign
+    of the correlation of x1 + x2 with x3."""
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 2, 1000)
+    x1, x2 = rng.standard_normal((2, 1000))
+    sign = np.where(labels == 1, 1.0, -1.0)
+    x3 = sign * 0.9 * (x1 + x2) / np.sqrt(2) + np.sqrt(1 - 0.81) * rng.standard_normal(
+        1000
+    )
+    return _labelled(np.column_stack([x1, x2, x3]), labels)
+
+
 def load_table(name):
     """The table (a DataFrame with a categorical ``class`` column) and its
     categorical columns."""
@@ -105,6 +150,9 @@ def load_table(name):
         "wine": lambda: _sklearn_table(load_wine),
         "breast_cancer": lambda: _sklearn_table(load_breast_cancer),
         "mixed": _mixed_table,
+        "diagonal": _diagonal_clusters,
+        "lattice": _rotated_lattice,
+        "combination": _combination_groups,
     }
     return loaders[name]()
 
@@ -366,7 +414,9 @@ def evaluate(frame, train, test, categorical, seed):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--datasets", nargs="*", default=list(DATASETS))
+    parser.add_argument(
+        "--datasets", nargs="*", default=list(DATASETS), choices=DATASETS + STUDIES
+    )
     parser.add_argument("--models", nargs="*", default=list(MODELS))
     parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1])
     parser.add_argument(

@@ -25,6 +25,7 @@ import warnings
 import numpy as np
 import torch
 import torch.nn.functional as F
+from scipy.linalg import solve_triangular
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import BayesianGaussianMixture
 
@@ -35,21 +36,22 @@ _MAX_MODES = 10
 _MIN_MODE_WEIGHT = 5e-3
 # Rows on which the mixture of a column is fitted; responsibilities use every row.
 _MIXTURE_ROWS = 5000
+# How a training row's mode is chosen: drawn from the posterior ("posterior"), or
+# the mode of largest density, weights ignored ("density").
+_MODE_CHOICE = "posterior"
 # Offsets are measured in units of this many standard deviations of the mode.
 _OFFSET_SCALE = 4.0
 # Offsets are kept inside (-1, 1), the range of the tanh that generates them.
 _OFFSET_BOUND = 0.99
 
 
-def _column_modes(values, seed):
-    """Means and standard deviations of the modes of one numeric column."""
-    n_unique = np.unique(values).size
-    if n_unique == 1:
-        return values[:1].copy(), np.ones(1)
+def _fit_mixture(values, n_unique, seed):
+    """A Dirichlet-process Gaussian mixture of the rows (CTGAN's settings), and
+    the responsibilities of its modes of non-negligible weight."""
     rng = np.random.default_rng(seed)
     subset = values
-    if values.size > _MIXTURE_ROWS:
-        subset = values[rng.choice(values.size, _MIXTURE_ROWS, replace=False)]
+    if len(values) > _MIXTURE_ROWS:
+        subset = values[rng.choice(len(values), _MIXTURE_ROWS, replace=False)]
     mixture = BayesianGaussianMixture(
         n_components=min(_MAX_MODES, n_unique),
         weight_concentration_prior_type="dirichlet_process",
@@ -59,18 +61,57 @@ def _column_modes(values, seed):
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        mixture.fit(subset[:, None])
+        mixture.fit(subset)
     keep = mixture.weights_ > _MIN_MODE_WEIGHT
-    responsibilities = mixture.predict_proba(values[:, None])[:, keep]
+    responsibilities = mixture.predict_proba(values)[:, keep]
+    used = responsibilities.sum(axis=0) > 0
+    return responsibilities[:, used]
+
+
+def _column_modes(values, seed):
+    """Means (K, 1), Cholesky factors (K, 1, 1) and weights of the modes of one
+    numeric column."""
+    values = values[:, None]
+    responsibilities = _fit_mixture(values, np.unique(values).size, seed)
     # The mixture's prior inflates the spread of tight modes; re-estimate the
     # means and spreads from the responsibilities alone.
     mass = responsibilities.sum(axis=0)
-    used = mass > 0
-    responsibilities, mass = responsibilities[:, used], mass[used]
-    means = responsibilities.T @ values / mass
-    spreads = np.sqrt((responsibilities * (values[:, None] - means) ** 2).sum(0) / mass)
+    means = responsibilities.T @ values / mass[:, None]
+    spreads = np.sqrt((responsibilities * (values - means.T) ** 2).sum(0) / mass)
     floor = max(1e-3 * values.std(), np.finfo(np.float64).tiny)
-    return means, np.maximum(spreads, floor)
+    factors = np.maximum(spreads, floor)[:, None, None]
+    return means, factors, mass / mass.sum()
+
+
+def _joint_modes(values, seed):
+    """Means (K, d), Cholesky factors (K, d, d) of the covariances and weights
+    of a full-covariance mixture over the columns together."""
+    centre, scale = values.mean(axis=0), values.std(axis=0)
+    scale = np.where(scale > 0, scale, 1.0)
+    standard = (values - centre) / scale
+    n_unique = len(np.unique(standard, axis=0))
+    responsibilities = _fit_mixture(standard, n_unique, seed)
+    mass = responsibilities.sum(axis=0)
+    means = responsibilities.T @ standard / mass[:, None]
+    factors = []
+    for k in range(len(mass)):
+        residual = standard - means[k]
+        covariance = (responsibilities[:, k, None] * residual).T @ residual / mass[k]
+        # A floor on the spread of each direction, as for one column.
+        covariance += 1e-6 * np.eye(values.shape[1])
+        factors.append(np.linalg.cholesky(covariance))
+    factors = scale[None, :, None] * np.array(factors)
+    return means * scale + centre, factors, mass / mass.sum()
+
+
+def _log_densities(values, means, factors, weights):
+    """log (weight_k N(x | mean_k, L_k L_k^T)) of each row and mode."""
+    out = np.empty((len(values), len(means)))
+    for k, (mean, factor) in enumerate(zip(means, factors)):
+        whitened = solve_triangular(factor, (values - mean).T, lower=True).T
+        log_det = np.log(np.abs(np.diag(factor))).sum()
+        out[:, k] = np.log(weights[k]) - 0.5 * (whitened**2).sum(axis=1) - log_det
+    return out
 
 
 class ModeEncoding:
@@ -84,50 +125,77 @@ class ModeEncoding:
     n_categories : list of int
         The number of categories of each discrete column.
     seed : int
-        Seed of the mixture fits.
+        Seed of the mixture fits and of the choice of modes.
+    joint : bool, default=False
+        Model the continuous columns with one full-covariance mixture (a mode
+        of all of them and a whitened offset per column) instead of one
+        mixture per column.
 
     Attributes
     ----------
-    modes_ : list of (ndarray, ndarray)
-        Means and standard deviations of the modes of each continuous column.
+    groups_ : list of (ndarray, ndarray, ndarray)
+        For each group of continuous columns (each column alone, or all
+        together): the means (K, g), the Cholesky factors (K, g, g) of the
+        covariances and the weights (K,) of its modes.
     n_categories_ : list of int
         The number of categories of each discrete column.
     n_outputs_ : int
         Width of the encoded table.
     """
 
-    def __init__(self, continuous, n_categories, seed):
-        seeds = np.random.SeedSequence(seed).generate_state(continuous.shape[1])
-        self.modes_ = [
-            _column_modes(column, int(column_seed))
-            for column, column_seed in zip(continuous.T, seeds)
-        ]
+    def __init__(self, continuous, n_categories, seed, *, joint=False):
+        n_columns = continuous.shape[1]
+        if joint and n_columns:
+            self.groups_ = [_joint_modes(continuous, seed)]
+        else:
+            seeds = np.random.SeedSequence(seed).generate_state(n_columns)
+            self.groups_ = [
+                _column_modes(column, int(column_seed))
+                for column, column_seed in zip(continuous.T, seeds)
+            ]
+        self._assignment_seed = seed
         self.n_categories_ = list(n_categories)
-        self.n_outputs_ = sum(1 + len(means) for means, _ in self.modes_) + sum(
-            self.n_categories_
-        )
+        self.n_outputs_ = sum(
+            means.shape[1] + len(means) for means, _, _ in self.groups_
+        ) + sum(self.n_categories_)
 
-    def _mode_tensors(self, dtype, device):
-        return [
-            (
-                torch.as_tensor(means, dtype=dtype, device=device),
-                torch.as_tensor(spreads, dtype=dtype, device=device),
-            )
-            for means, spreads in self.modes_
-        ]
+    def _group_columns(self):
+        start = 0
+        for means, _, _ in self.groups_:
+            yield slice(start, start + means.shape[1])
+            start += means.shape[1]
 
     def encode(self, continuous, codes):
-        """Encode a table (continuous values, category indices) as a float array."""
+        """Encode a table (continuous values, category indices) as a float array.
+
+        Each row goes to a mode drawn from its posterior probabilities (the
+        mixture's weights included), so a mode's rows keep their frequency and
+        overlapping modes share the rows between them.
+        """
+        rng = np.random.default_rng(self._assignment_seed)
         parts = []
-        for column, (means, spreads) in zip(continuous.T, self.modes_):
-            # Each value goes to its most likely mode.
-            log_density = -0.5 * ((column[:, None] - means) / spreads) ** 2 - np.log(
-                spreads
-            )
-            mode = log_density.argmax(axis=1)
-            offset = (column - means[mode]) / (_OFFSET_SCALE * spreads[mode])
+        for columns, (means, factors, weights) in zip(
+            self._group_columns(), self.groups_
+        ):
+            values = continuous[:, columns]
+            log_density = _log_densities(values, means, factors, weights)
+            if _MODE_CHOICE == "density":
+                density = _log_densities(values, means, factors, np.ones(len(means)))
+                log_density = np.where(
+                    density == density.max(axis=1, keepdims=True), 0.0, -np.inf
+                )
+            posterior = np.exp(log_density - log_density.max(axis=1, keepdims=True))
+            cumulative = np.cumsum(posterior / posterior.sum(1, keepdims=True), 1)
+            draws = rng.uniform(size=(len(values), 1))
+            mode = np.minimum((draws > cumulative).sum(axis=1), len(means) - 1)
+            offsets = np.empty_like(values)
+            for k in range(len(means)):
+                rows = mode == k
+                offsets[rows] = solve_triangular(
+                    factors[k], (values[rows] - means[k]).T, lower=True
+                ).T
             parts += [
-                np.clip(offset, -_OFFSET_BOUND, _OFFSET_BOUND)[:, None],
+                np.clip(offsets / _OFFSET_SCALE, -_OFFSET_BOUND, _OFFSET_BOUND),
                 np.eye(len(means))[mode],
             ]
         for column, n_categories in zip(codes.T, self.n_categories_):
@@ -137,10 +205,11 @@ class ModeEncoding:
     def _blocks(self):
         """Yield ``(kind, start, width)`` of each block of the encoding."""
         start = 0
-        for means, _ in self.modes_:
-            yield "offset", start, 1
-            yield "one_hot", start + 1, len(means)
-            start += 1 + len(means)
+        for means, _, _ in self.groups_:
+            width = means.shape[1]
+            yield "offset", start, width
+            yield "one_hot", start + width, len(means)
+            start += width + len(means)
         for n_categories in self.n_categories_:
             yield "one_hot", start, n_categories
             start += n_categories
@@ -163,22 +232,27 @@ class ModeEncoding:
         return torch.cat(parts, dim=1)
 
     def _numeric_columns(self, encoded, weights_of):
-        """Numeric values from offsets and per-block mode weights."""
+        """Continuous values from offsets and per-group mode weights."""
         columns = []
         blocks = list(self._blocks())
-        for index, (means, spreads) in enumerate(
-            self._mode_tensors(encoded.dtype, encoded.device)
-        ):
-            (_, offset_at, _), (_, start, width) = blocks[2 * index : 2 * index + 2]
-            weights = weights_of(encoded[:, start : start + width])
-            scale = _OFFSET_SCALE * (weights @ spreads)
-            columns.append(weights @ means + scale * encoded[:, offset_at])
+        for index, (means, factors, _) in enumerate(self.groups_):
+            means = torch.as_tensor(means, dtype=encoded.dtype, device=encoded.device)
+            factors = torch.as_tensor(
+                factors, dtype=encoded.dtype, device=encoded.device
+            )
+            (_, offset_at, width), (_, start, n_modes) = blocks[
+                2 * index : 2 * index + 2
+            ]
+            weights = weights_of(encoded[:, start : start + n_modes])
+            offsets = _OFFSET_SCALE * encoded[:, offset_at : offset_at + width]
+            shifts = torch.einsum("nk,kij,nj->ni", weights, factors, offsets)
+            columns.append(weights @ means + shifts)
         if not columns:
             return encoded.new_zeros(encoded.shape[0], 0)
-        return torch.stack(columns, dim=1)
+        return torch.cat(columns, dim=1)
 
     def _category_blocks(self, encoded):
-        blocks = list(self._blocks())[2 * len(self.modes_) :]
+        blocks = list(self._blocks())[2 * len(self.groups_) :]
         return [encoded[:, start : start + width] for _, start, width in blocks]
 
     def decode(self, encoded):
@@ -213,7 +287,7 @@ class ModeEncoding:
 
     def _offset_mask(self, device):
         mask = torch.zeros(self.n_outputs_, dtype=torch.bool, device=device)
-        for kind, start, _ in self._blocks():
+        for kind, start, width in self._blocks():
             if kind == "offset":
-                mask[start] = True
+                mask[start : start + width] = True
         return mask

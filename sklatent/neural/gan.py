@@ -128,6 +128,13 @@ None, default="from_dtype"
         Keep generated numbers inside the range of their column in training
         (SDV's ``enforce_min_max_values``). False lets the generator's tails
         run past the extremes seen, as new data may.
+    numeric_modes : {"per_column", "joint"}, default="per_column"
+        How numeric columns are represented. ``"per_column"``: each column by a
+        mode of its own one-dimensional Gaussian mixture and an offset from it
+        (CTGAN's mode-specific normalisation). ``"joint"``: all of them by a
+        mode of one full-covariance Gaussian mixture over the columns together
+        and the whitened offset from its mean, which keeps clusters that are
+        not aligned with the axes apart (see the User Guide).
     conditional : bool, default=False
         Whether ``fit(X, y)`` learns a class-conditional generator; ``y`` must
         then hold class labels (binary or multiclass, without missing values).
@@ -241,6 +248,7 @@ None, default="from_dtype"
         "average_decay": [Interval(Real, 0, 1, closed="left")],
         "categorical_features": ["array-like", StrOptions({"from_dtype"}), None],
         "clip_to_training_range": ["boolean"],
+        "numeric_modes": [StrOptions({"per_column", "joint"})],
         "conditional": ["boolean"],
         "generator": [nn.Module, None],
         "critic": [nn.Module, None],
@@ -270,6 +278,7 @@ None, default="from_dtype"
         average_decay=0.999,
         categorical_features="from_dtype",
         clip_to_training_range=False,
+        numeric_modes="per_column",
         conditional=False,
         generator=None,
         critic=None,
@@ -290,6 +299,7 @@ None, default="from_dtype"
         self.average_decay = average_decay
         self.categorical_features = categorical_features
         self.clip_to_training_range = clip_to_training_range
+        self.numeric_modes = numeric_modes
         self.conditional = conditional
         self.generator = generator
         self.critic = critic
@@ -402,7 +412,10 @@ None, default="from_dtype"
         self._set_learning_rates(len(continuous))
         self._start_fit()
         self.encoding_ = ModeEncoding(
-            continuous, self.table_.n_categories_, self._stream_seed(_ENCODING)
+            continuous,
+            self.table_.n_categories_,
+            self._stream_seed(_ENCODING),
+            joint=self.numeric_modes == "joint",
         )
         if self.encoding_.n_outputs_ == 0:
             raise ValueError(
