@@ -146,7 +146,7 @@ def overhead(epochs, repeats):
         fit_times.append((time.perf_counter() - start) / epochs)
         sklatent_times.append(np.mean(vae.history_[:, "dur"]))
 
-        template = VAETransformer(**params).fit(X_train[:10])
+        template = VAETransformer(**{**params, "max_epochs": 1}).fit(X_train)
         module = template._build_module()
         X = torch.tensor(template._prepare(X_train), dtype=torch.float32)
         start = time.perf_counter()
