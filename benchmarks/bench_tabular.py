@@ -15,7 +15,9 @@ part has. Models:
 - ``gan``: ``GANSampler`` with the class as a categorical column;
 - ``gan-cond``: ``GANSampler(conditional=True)``, sampled with the training labels;
 - ``vae``: ``VAETransformer`` (with its categorical columns when it takes
-  ``categorical_features``, otherwise on the one-hot table).
+  ``categorical_features``, otherwise on the one-hot table);
+- ``vae-cond``: ``VAETransformer(conditional=True)``, sampled with the training
+  labels.
 
 Metrics, on numeric columns standardised with the training statistics and
 categories one-hot, averaged over the seeds:
@@ -70,7 +72,7 @@ from sklatent.metrics import c2st_score, energy_distance
 
 CLASS = "class"
 PEERS = ("copula", "tvae", "ctgan")
-MODELS = ("real", "gaussian", "gmm", *PEERS, "gan", "gan-cond", "vae")
+MODELS = ("real", "gaussian", "gmm", *PEERS, "gan", "gan-cond", "vae", "vae-cond")
 DATASETS = ("iris", "wine", "breast_cancer", "mixed")
 # Mixtures that are not axis-aligned, for the study of the GAN's representation
 # (not run by default): --datasets diagonal lattice combination.
@@ -269,15 +271,18 @@ def fit_and_sample(model, train, categorical, seed, options):
         ).fit(train)
         seconds = time.perf_counter() - start
         return _as_frame(gan.sample(n_rows, random_state=seed + 100)[0], train), seconds
-    if model == "gan-cond":
+    if model in ("gan-cond", "vae-cond"):
         others = [c for c in categorical if c != CLASS]
         features = train.drop(columns=CLASS)
         labels = train[CLASS].astype(str).to_numpy()
-        gan = GANSampler(
+        estimator, family = (
+            (GANSampler, "gan") if model == "gan-cond" else (VAETransformer, "vae")
+        )
+        gan = estimator(
             categorical_features=others or None,
             conditional=True,
             random_state=seed,
-            **options["gan"],
+            **options[family],
         ).fit(features, labels)
         seconds = time.perf_counter() - start
         asked = np.random.default_rng(seed).permutation(labels)

@@ -6,8 +6,14 @@ over several seeds. Reported: test accuracy, test reconstruction MSE, the test s
 in nats per image (PCA: exact probabilistic-PCA log-likelihood; VAE: ELBO, and the
 importance-weighted bound with 100 samples), how far samples drawn from the model
 are from the test images (``sklatent.metrics.mmd``; the first row gives the value
-for as many real training images) and the fit time. "plain" is the same
-VAE without the neighbour term (``neighbor_weight=0``), trained on the ELBO alone.
+for as many real training images) and the fit time. "VAE" is the default model
+(trained on the ELBO alone, samples from the standard normal prior); "VAE mixture"
+samples from the Gaussian mixture fitted to its codes (``sampling_prior="mixture"``);
+"neighbour" adds the optional neighbour-embedding term (``neighbor_weight=100``).
+
+Targets: the default VAE's MMD at most 1.5 times that of real training images; its
+8-D codes beat PCA's as classifier input; with the neighbour term, 2-D codes reach
+an accuracy of 0.85.
 
 Overhead: seconds per epoch of VAETransformer (early stopping off) against a bare
 torch loop training the same module with the same batch size and optimiser, timed
@@ -29,9 +35,13 @@ from sklearn.model_selection import train_test_split
 from sklatent import VAETransformer
 from sklatent.metrics import mmd
 
-TARGETS = {2: (0.82, 0.030), 8: (0.91, 0.022)}
-# The default model, and the plain VAE trained on the ELBO alone for comparison.
-VARIANTS = [("VAE", {}), ("plain", {"neighbor_weight": 0.0})]
+# The default model, its mixture sampling prior, and the optional neighbour term.
+VARIANTS = [
+    ("VAE", {}),
+    ("VAE mixture", {"sampling_prior": "mixture"}),
+    ("neighbour", {"neighbor_weight": 100.0}),
+]
+MMD_FACTOR, NEIGHBOUR_ACCURACY = 1.5, 0.85
 
 
 def _digits():
@@ -98,12 +108,13 @@ def quality(seeds):
         )
         for name, params in VARIANTS:
             _vae_rows(name, params, k, seeds, (X_train, X_test, y_train, y_test))
-        target_acc, target_mse = TARGETS[k]
-        above_pca = "> PCA" if k == 8 else ""
+        accuracy = f"> {acc:.3f}" if k == 8 else ""
         print(
-            f"{'target (VAE)':<22}{k:>3}{target_acc:>10.2f}{target_mse:>10.3f}"
-            f"{above_pca:>9}{'':>18}{'< 30':>8}"
+            f"{'target (VAE)':<22}{k:>3}{accuracy:>10}{'':>28}"
+            f"{f'< {MMD_FACTOR * floor:.4f}':>9}"
         )
+        if k == 2:
+            print(f"{'target (neighbour)':<22}{k:>3}{NEIGHBOUR_ACCURACY:>10.2f}")
         print()
 
 
@@ -135,9 +146,9 @@ def overhead(epochs, repeats):
         fit_times.append((time.perf_counter() - start) / epochs)
         sklatent_times.append(np.mean(vae.history_[:, "dur"]))
 
-        template = VAETransformer(**params).fit(X_train[:10])
+        template = VAETransformer(**{**params, "max_epochs": 1}).fit(X_train)
         module = template._build_module()
-        X = torch.tensor(template._standardise(X_train), dtype=torch.float32)
+        X = torch.tensor(template._prepare(X_train), dtype=torch.float32)
         start = time.perf_counter()
         _bare_loop(module, X, vae.batch_size, vae.learning_rate, epochs, repeat)
         bare_times.append((time.perf_counter() - start) / epochs)

@@ -7,14 +7,16 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from sklearn.base import _fit_context
+from sklearn.utils import check_consistent_length, column_or_1d
 from sklearn.utils._param_validation import Interval, StrOptions
 from skorch.callbacks import Callback
 from torch import nn
 
 from ..base import check_n_samples, derive_seed
-from ._base import BaseTorchEstimator
+from ._base import BaseTorchEstimator, check_class_labels
 from ._modules import check_hidden_layer_sizes, make_mlp, reinitialised_copy
 from ._neighbors import MIN_ROWS, neighbor_embedding_loss
+from ._priors import fit_code_mixture, mixture_log_density, sample_mixture
 from ._training import HeldOutLRDecay
 
 __all__ = ["VAETransformer"]
@@ -25,6 +27,17 @@ _SCORE_SEED = 0
 # With early stopping, the learning rate is cut by _LR_FACTOR after every
 # _LR_PATIENCE epochs without a better held-out ELBO.
 _LR_PATIENCE, _LR_FACTOR = 3, 0.3
+# Weight of each batch in the moving average of the squared residuals that sets
+# the noise variances during training: about the last ten batches count.
+_NOISE_AVERAGING = 0.1
+# The closed-form noise variances after training are estimated from at least
+# this many draws of z (several per row on small tables, at most 16).
+_CALIBRATION_DRAWS = 4096
+# Purposes of the random streams of that estimate and of the codes that the
+# mixture sampling prior is fitted to (beyond the base's purposes).
+_CALIBRATION_STREAM, _PRIOR_STREAM = 100, 101
+# Most components of the mixture sampling prior (chosen by BIC up to this).
+_MAX_PRIOR_COMPONENTS = 10
 # Scale of the Student-t kernel of the neighbour term, in prior standard
 # deviations: codes further apart than this count as far, so several groups of
 # rows fit side by side within the prior's unit scale.
@@ -43,76 +56,142 @@ def _standard_normal_log_density(z):
 class _VAEModule(nn.Module):
     """Encoder, decoder and likelihood of a VAE; ``forward`` gives a loss per row.
 
-    The encoder maps a row to ``2 * n_components`` numbers, the mean and the log
-    variance of q(z|x); the decoder maps a code to ``n_features`` numbers, the mean
-    of p(x|z) (gaussian, in standardised units) or its logits (bernoulli).
+    A row, as the network sees it, is ``n_continuous`` continuous values (in
+    standardised units) followed by the one-hot indicators of its discrete
+    columns (blocks of ``category_sizes``) and, in a conditional model, the
+    one-hot indicator of its class (``n_classes``). The encoder maps the whole
+    row to ``2 * n_components`` numbers, the mean and the log variance of
+    q(z|x, c); the decoder maps a code (and the class) to the mean of p(x|z, c)
+    for each continuous value (gaussian) or its logit (bernoulli), and to the
+    logits of a categorical distribution per discrete column.
 
     In training mode the loss weighs the KL term by ``kl_weight`` (beta, possibly
     warming up) and adds ``neighbor_weight`` times the batch's neighbour-embedding
     term; in evaluation mode it is the negative ELBO, so the held-out loss that
-    early stopping watches is always the ELBO.
+    early stopping watches is always the ELBO. Gaussian noise variances are
+    buffers, not parameters: each training batch moves them towards its mean
+    squared residuals (:meth:`_track_noise`), their closed-form optimum.
     """
 
     def __init__(
         self,
         encoder,
         decoder,
-        n_features,
+        *,
+        n_continuous,
         likelihood,
         min_sigma,
+        category_sizes=(),
+        n_classes=0,
         neighbor_weight=0.0,
         perplexity=5.0,
     ):
         super().__init__()
         self.encoder = encoder
         self.decoder = decoder
+        self.n_continuous = n_continuous
+        self.category_sizes = tuple(category_sizes)
+        self.n_features = n_continuous + sum(self.category_sizes)
+        self.n_classes = n_classes
         self.likelihood = likelihood
         self.min_sigma = min_sigma
         self.neighbor_weight = neighbor_weight
         self.perplexity = perplexity
         self.kl_weight = 1.0
         if likelihood == "gaussian":
-            # The noise scales start at one, the whole range of each standardised
-            # feature, and shrink as the decoder learns: a gradual shift of weight
-            # from the KL term to the reconstruction, like the KL warm-up.
-            excess = torch.full((n_features,), max(1.0 - min_sigma, 1e-3))
-            # The inverse of softplus, so that noise_scale() starts at one.
-            self.sigma_param = nn.Parameter(excess + torch.log(-torch.expm1(-excess)))
+            # The per-feature noise variances are not learned by gradient: they
+            # sit at their closed-form optimum given the networks, the mean
+            # squared reconstruction error of each feature (the sigma-VAE of
+            # Rybkin et al.). In training, that optimum is tracked as a
+            # bias-corrected moving average over the batches; after training the
+            # estimator sets it exactly on the training rows (calibrate_noise).
+            self.register_buffer("noise_variance", torch.ones(n_continuous))
+            self.register_buffer("_residual_average", torch.zeros(n_continuous))
+            self.register_buffer("_n_updates", torch.zeros((), dtype=torch.long))
 
-    def encode(self, x):
-        mean, log_var = self.encoder(x).chunk(2, dim=-1)
+    def split(self, rows):
+        """The features of network rows and their class indicators."""
+        return rows[..., : self.n_features], rows[..., self.n_features :]
+
+    def encode(self, rows):
+        """Mean and log variance of q(z|x, c) of network rows."""
+        mean, log_var = self.encoder(rows).chunk(2, dim=-1)
         return mean, log_var
 
+    def decode(self, z, condition):
+        """The decoder's output for codes ``z`` (any leading shape) of a class."""
+        if self.n_classes == 0:
+            return self.decoder(z)
+        condition = condition.expand(*z.shape[:-1], condition.shape[-1])
+        return self.decoder(torch.cat([z, condition], dim=-1))
+
     def noise_scale(self):
-        return self.min_sigma + F.softplus(self.sigma_param)
+        return self.noise_variance.sqrt().clamp_min(self.min_sigma)
+
+    def _track_noise(self, x, decoded):
+        """Move the noise variances towards this batch's squared residuals."""
+        with torch.no_grad():
+            continuous = slice(0, self.n_continuous)
+            squared = (x[:, continuous] - decoded[:, continuous]).square().mean(0)
+            self._residual_average.lerp_(squared, _NOISE_AVERAGING)
+            self._n_updates += 1
+            bias = 1.0 - (1.0 - _NOISE_AVERAGING) ** self._n_updates.item()
+            self.noise_variance.copy_(self._residual_average / bias)
+
+    def calibrate_noise(self, squared_residuals):
+        """Set the noise variances to their optimum given the mean squared
+        residual of each feature (the ELBO's closed-form maximiser)."""
+        self.noise_variance.copy_(squared_residuals)
+
+    def _category_blocks(self, tensor):
+        """The blocks of the discrete columns in a row's last dimension."""
+        return tensor[..., self.n_continuous :].split(self.category_sizes, dim=-1)
 
     def log_likelihood(self, x, decoded):
-        """log p(x|z) per row, given the decoder's output for z."""
+        """log p(x|z) per row, given the features and the decoder's output."""
+        rows = torch.broadcast_shapes(x.shape[:-1], decoded.shape[:-1])
+        x = x.expand(*rows, x.shape[-1])
+        decoded = decoded.expand(*rows, decoded.shape[-1])
+        value, mean = x[..., : self.n_continuous], decoded[..., : self.n_continuous]
         if self.likelihood == "gaussian":
             sigma = self.noise_scale()
-            residual = (x - decoded) / sigma
-            return -(0.5 * (residual.square() + _LOG_2PI) + sigma.log()).sum(-1)
-        target = x.expand_as(decoded)
-        return -F.binary_cross_entropy_with_logits(
-            decoded, target, reduction="none"
-        ).sum(-1)
+            residual = (value - mean) / sigma
+            log_p = -(0.5 * (residual.square() + _LOG_2PI) + sigma.log()).sum(-1)
+        else:
+            log_p = -F.binary_cross_entropy_with_logits(
+                mean, value, reduction="none"
+            ).sum(-1)
+        for one_hot, logits in zip(
+            self._category_blocks(x), self._category_blocks(decoded)
+        ):
+            log_p = log_p + (one_hot * logits.log_softmax(-1)).sum(-1)
+        return log_p
 
-    def decoder_mean(self, z):
-        decoded = self.decoder(z)
-        return decoded if self.likelihood == "gaussian" else torch.sigmoid(decoded)
+    def decoder_mean(self, z, condition):
+        """Means of the continuous values and probabilities of the categories."""
+        decoded = self.decode(z, condition)
+        mean = decoded[..., : self.n_continuous]
+        if self.likelihood == "bernoulli":
+            mean = torch.sigmoid(mean)
+        blocks = [logits.softmax(-1) for logits in self._category_blocks(decoded)]
+        return torch.cat([mean, *blocks], dim=-1)
 
     def kl_divergence(self, mean, log_var, noise, z):
         """KL(q(z|x) || p(z)) per row; ``z = mean + noise * std`` is the draw."""
         return gaussian_kl_to_standard_normal(mean, log_var)
 
-    def forward(self, x, generator=None):
-        mean, log_var = self.encode(x)
+    def forward(self, rows, generator=None):
+        x, condition = self.split(rows)
+        mean, log_var = self.encode(rows)
         noise = torch.randn(
             mean.shape, generator=generator, dtype=mean.dtype, device=mean.device
         )
         z = mean + noise * (0.5 * log_var).exp()
         kl = self.kl_divergence(mean, log_var, noise, z)
-        log_likelihood = self.log_likelihood(x, self.decoder(z))
+        decoded = self.decode(z, condition)
+        if self.training and self.likelihood == "gaussian":
+            self._track_noise(x, decoded)
+        log_likelihood = self.log_likelihood(x, decoded)
         if not self.training:
             return kl - log_likelihood
         loss = self.kl_weight * kl - log_likelihood
@@ -122,6 +201,51 @@ class _VAEModule(nn.Module):
             )
             loss = loss + self.neighbor_weight * neighbors
         return loss
+
+
+def _make_continuous(table, X, columns):
+    """Model the given numeric columns of a fitted table as continuous numbers;
+    return X encoded again.
+
+    The table layer hands a numeric column with two values to models as a
+    category, so that it comes back as one of them; a new row with a third
+    value is then refused. For two values that are not integers (a rarely
+    non-zero pixel intensity, say) a third is no surprise, and for the first
+    batch of a stream no column's kind is known yet: those columns are numbers.
+    """
+    columns = np.asarray(columns, dtype=int)
+    table.categories_ = [
+        categories
+        for index, categories in zip(table.discrete_, table.categories_)
+        if index not in columns
+    ]
+    kinds = table.kinds_.astype(object)
+    kinds[columns] = "numeric"
+    table.kinds_ = kinds.astype(str)
+    table.continuous_ = np.flatnonzero(np.isin(table.kinds_, ["numeric", "integer"]))
+    table.discrete_ = np.flatnonzero(np.isin(table.kinds_, ["categorical", "binary"]))
+    table.constants_ = {
+        index: value
+        for index, value in table.constants_.items()
+        if index not in columns
+    }
+    continuous, codes = table.encode(X)
+    table.min_, table.max_ = continuous.min(axis=0), continuous.max(axis=0)
+    return continuous, codes
+
+
+def _columns_to_model_as_numbers(table, stream):
+    """Numeric columns that the VAE models as continuous despite their kind."""
+    if stream:
+        return np.flatnonzero(~table.categorical_mask_)
+    return [
+        index
+        for index, categories in zip(table.discrete_, table.categories_)
+        if table.kinds_[index] == "binary"
+        and not np.all(
+            categories.astype(np.float64) == np.rint(categories.astype(np.float64))
+        )
+    ]
 
 
 class _KLWarmup(Callback):
@@ -142,13 +266,14 @@ class VAETransformer(BaseTorchEstimator):
     The encoder maps a row x to a Gaussian q(z|x) over ``n_components`` latent
     variables, the decoder maps a code z back to the parameters of p(x|z), and
     both are trained together (through skorch) to maximise the evidence lower
-    bound (ELBO) on log p(x), with a standard normal prior on z; by default a
-    neighbour-embedding (t-SNE) term in the training loss also keeps neighbouring
-    rows together and groups of rows apart in the latent space
-    (``neighbor_weight``). ``transform``
+    bound (ELBO) on log p(x), with a standard normal prior on z. ``transform``
     gives the posterior mean, ``inverse_transform`` the decoder mean, ``sample``
     new rows with their codes, and ``score`` the mean ELBO per row, so a
     ``GridSearchCV`` over ``n_components`` picks the latent size by held-out ELBO.
+    Two options change what the model is for: ``sampling_prior="mixture"`` draws
+    samples from a Gaussian mixture fitted to where the codes of the training rows
+    lie (better samples), and ``neighbor_weight > 0`` adds a neighbour-embedding
+    (t-SNE) term to the training loss (codes laid out for a 2-D picture).
 
     Read more in the :ref:`User Guide <vae>`.
 
@@ -162,15 +287,17 @@ class VAETransformer(BaseTorchEstimator):
 "sigmoid"}, default="gelu"
         Activation of the hidden layers.
     likelihood : {"gaussian", "bernoulli"}, default="gaussian"
-        Model of p(x|z). ``"gaussian"``: the data are standardised inside, each
-        column centred on its mean and divided by its range (max - min; the
-        statistics are learned in ``fit``, constant columns keep scale one), and
-        each feature has a learned noise scale, at least ``min_sigma`` in
-        standardised units. Dividing by the range rather than the standard
-        deviation keeps sparse columns (rarely non-zero, like the border pixels
-        of images) from turning into large outliers. ``"bernoulli"``: for data
-        in [0, 1] (binary, or intensities read as probabilities); the decoder
-        gives the probabilities.
+        Model of p(x|z) for the continuous columns (discrete ones always have a
+        categorical likelihood). ``"gaussian"``: they are standardised inside,
+        each centred on its mean and divided by its range (max - min; the
+        statistics are learned in ``fit``), and each has its own noise scale, at
+        least ``min_sigma`` in standardised units, set in closed form to the
+        value that maximises the ELBO given the networks: the root mean squared
+        reconstruction error of that column (as in the sigma-VAE [4]_). Dividing
+        by the range rather than the standard deviation keeps sparse columns
+        (rarely non-zero, like the border pixels of images) from turning into
+        large outliers. ``"bernoulli"``: for data in [0, 1] (intensities read as
+        probabilities); the decoder gives the probabilities.
     min_sigma : float, default=0.01
         Floor of the gaussian noise scale, in standardised units (fractions of
         each column's range); it keeps the likelihood of (nearly) constant
@@ -184,24 +311,56 @@ class VAETransformer(BaseTorchEstimator):
         learns to reconstruct, which spreads the classes of a dataset apart in
         the latent space, before the prior pulls the codes together. 0 trains
         with ``beta`` from the start.
-    neighbor_weight : float, default=5.0
-        Weight of a neighbour-embedding term in the training loss: within each
-        minibatch, the Kullback-Leibler divergence between the t-SNE affinities
-        of the rows and those of their codes (posterior means) under a heavy-tailed
-        Student-t kernel, as in VAE-SNE [3]_. It keeps rows that are neighbours in
-        the data neighbours in the latent space and stops groups of similar rows
-        (the classes of a dataset) from crowding together at the centre of the
-        prior, which makes the codes much better features for a classifier
-        (digits, 2-D codes and a logistic regression: accuracy 0.86 instead of
-        0.78 on average over 20 seeds). The price is a slightly lower ELBO and
-        samples slightly further from the data (see the :ref:`User Guide <vae>`).
-        0 trains a plain VAE on the ELBO alone. ``score`` and early stopping never
-        include the term.
+    neighbor_weight : float, default=0.0
+        Weight of an optional neighbour-embedding term in the training loss, for
+        2-D visualisation embeddings: within each minibatch, the Kullback-Leibler
+        divergence between the t-SNE affinities of the rows and those of their
+        codes (posterior means) under a heavy-tailed Student-t kernel, as in
+        VAE-SNE [3]_ (parametric t-SNE). It keeps rows that are neighbours in the
+        data neighbours in the latent space and groups of rows apart. It is a
+        different model: the training loss is no longer the ELBO, the held-out
+        ELBO is lower, samples lie further from the data, and its strength
+        depends on ``batch_size`` (measured costs in the
+        :ref:`User Guide <vae_neighbours>`). 0, the default, trains on the ELBO
+        alone. ``score`` and early stopping never include the term.
     perplexity : float, default=5.0
         Effective number of neighbours of each row in the affinities of the
         neighbour term (as in :class:`~sklearn.manifold.TSNE`), capped at a third
         of the batch. Keep it below the number of rows a typical group has in a
-        batch of ``batch_size``.
+        batch of ``batch_size``. Used only when ``neighbor_weight > 0``.
+    sampling_prior : {"standard", "mixture"}, default="standard"
+        Distribution of the codes that ``sample`` draws, and the prior p(z) that
+        ``score`` and ``score_samples`` use. ``"standard"``: the standard normal
+        prior of training. ``"mixture"``: after training, a full-covariance
+        Gaussian mixture (up to 10 components, their number chosen by BIC) is
+        fitted to one code drawn from q(z|x) per training row, an estimate of the
+        aggregate posterior (ex-post density estimation [5]_); samples then come
+        from the regions of the latent space that the decoder has learned, and
+        the scores are the ELBO of the model with that prior (the KL term is its
+        closed-form entropy part plus a Monte Carlo cross-entropy to the
+        mixture), so the score stays a bound on the log density of the model that
+        ``sample`` draws from. Training itself always uses the standard normal.
+    categorical_features : array-like of {bool, int, str}, "from_dtype" or \
+None, default="from_dtype"
+        The categorical columns, as in :class:`GANSampler`: a boolean mask,
+        integer indices, or column names (with a DataFrame); ``"from_dtype"``
+        takes the DataFrame columns of a categorical, object or string dtype
+        (none of an array), and None none. Each discrete column (categorical, or
+        numeric with two integer values) gets a categorical likelihood (a softmax over
+        the values seen, one-hot in the encoder's input, as in TVAE), so it comes
+        back as one of its values. Of the other columns, those with one value in
+        training are not modelled and come back as that value, and
+        integer-valued ones come back rounded.
+    clip_to_training_range : bool, default=False
+        Keep sampled numbers inside the range of their column in training
+        (SDV's ``enforce_min_max_values``). False lets the tails of p(x|z) run
+        past the extremes seen, as new data may.
+    conditional : bool, default=False
+        Whether ``fit(X, y)`` learns a class-conditional VAE (CVAE): one encoder
+        and one decoder that both take the one-hot class as an extra input,
+        q(z|x, c) and p(x|z, c), so that ``sample(n, y=c)`` draws rows of class
+        c. False ignores ``y``, as unsupervised estimators do. ``y`` must hold
+        class labels (checked with ``type_of_target``).
     max_epochs : int, default=300
         Maximum number of passes over the data in ``fit``.
     batch_size : int, default=128
@@ -246,17 +405,37 @@ class VAETransformer(BaseTorchEstimator):
     Attributes
     ----------
     net_ : skorch.NeuralNet
-        The trained skorch net; ``net_.module_`` holds the encoder and decoder.
+        The trained skorch net; ``net_.module_`` holds the encoder and decoder
+        and, for a gaussian likelihood, the noise variances
+        (``net_.module_.noise_variance``, in standardised units).
     history_ : skorch.History
         One entry per epoch, e.g. ``history_[:, "train_loss"]`` (the training
         loss: the negative ELBO with the KL term weighed by ``beta`` and its
-        warm-up, plus the neighbour term) and ``history_[:, "valid_loss"]`` (the
+        warm-up, plus any neighbour term) and ``history_[:, "valid_loss"]`` (the
         negative ELBO of the held-out rows), per row, in the training's
         standardised units.
-    mean_ : ndarray of shape (n_features,)
-        Per-feature mean removed before the network (zeros for bernoulli).
-    scale_ : ndarray of shape (n_features,)
-        Per-feature scale divided out before the network (ones for bernoulli).
+    mean_ : ndarray of shape (n_continuous,)
+        Mean of each continuous (numeric or integer) column, removed before the
+        network (zeros for bernoulli); the columns are ``table_.continuous_``.
+    scale_ : ndarray of shape (n_continuous,)
+        Scale of each continuous column, divided out before the network (ones
+        for bernoulli).
+    table_ : TableEncoding
+        The kinds of the columns (numeric, integer, binary, constant,
+        categorical) learned in ``fit``.
+    categorical_features_ : ndarray of bool of shape (`n_features_in_`,)
+        Which columns are categorical.
+    classes_ : ndarray of shape (n_classes,)
+        Class labels (conditional mode only).
+    class_prior_ : ndarray of shape (n_classes,)
+        Frequency of each class in training (conditional mode only).
+    prior_weights_ : ndarray of shape (n_mixture,)
+        Weights of the mixture sampling prior (only with
+        ``sampling_prior="mixture"``).
+    prior_means_ : ndarray of shape (n_mixture, n_components)
+        Its means.
+    prior_covariances_ : ndarray of shape (n_mixture, n_components, n_components)
+        Its covariance matrices.
     device_ : str
         Device the model lives on.
     n_features_in_ : int
@@ -277,6 +456,10 @@ class VAETransformer(BaseTorchEstimator):
        Autoencoders", ICLR 2016.
     .. [3] J. M. Graving and I. D. Couzin, "VAE-SNE: a deep generative model for
        simultaneous dimensionality reduction and clustering", bioRxiv 2020.
+    .. [4] O. Rybkin, K. Daniilidis and S. Levine, "Simple and Effective VAE
+       Training with Calibrated Decoders", ICML 2021.
+    .. [5] P. Ghosh, M. S. M. Sajjadi, A. Vergari, M. Black and B. Schölkopf,
+       "From Variational to Deterministic Autoencoders", ICLR 2020.
 
     Examples
     --------
@@ -299,6 +482,10 @@ class VAETransformer(BaseTorchEstimator):
         "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
         "neighbor_weight": [Interval(Real, 0, None, closed="left")],
         "perplexity": [Interval(Real, 1, None, closed="left")],
+        "sampling_prior": [StrOptions({"standard", "mixture"})],
+        "categorical_features": ["array-like", StrOptions({"from_dtype"}), None],
+        "clip_to_training_range": ["boolean"],
+        "conditional": ["boolean"],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -321,8 +508,12 @@ class VAETransformer(BaseTorchEstimator):
         min_sigma=0.01,
         beta=1.0,
         warmup_epochs=30,
-        neighbor_weight=5.0,
+        neighbor_weight=0.0,
         perplexity=5.0,
+        sampling_prior="standard",
+        categorical_features="from_dtype",
+        clip_to_training_range=False,
+        conditional=False,
         max_epochs=300,
         batch_size=128,
         learning_rate=2e-3,
@@ -345,6 +536,10 @@ class VAETransformer(BaseTorchEstimator):
         self.warmup_epochs = warmup_epochs
         self.neighbor_weight = neighbor_weight
         self.perplexity = perplexity
+        self.sampling_prior = sampling_prior
+        self.categorical_features = categorical_features
+        self.clip_to_training_range = clip_to_training_range
+        self.conditional = conditional
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -362,24 +557,37 @@ class VAETransformer(BaseTorchEstimator):
 
     def _build_module(self):
         hidden = check_hidden_layer_sizes(self.hidden_layer_sizes)
-        n_features, n_components = self.n_features_in_, self.n_components
+        n_continuous = len(self.table_.continuous_)
+        category_sizes = self.table_.n_categories_
+        n_features = n_continuous + sum(category_sizes)
+        n_classes, n_components = self._n_classes, self.n_components
         if self.encoder is None:
-            encoder = make_mlp(n_features, hidden, 2 * n_components, self.activation)
+            encoder = make_mlp(
+                n_features + n_classes, hidden, 2 * n_components, self.activation
+            )
         else:
             encoder = reinitialised_copy(self.encoder)
         if self.decoder is None:
-            decoder = make_mlp(n_components, hidden[::-1], n_features, self.activation)
+            decoder = make_mlp(
+                n_components + n_classes, hidden[::-1], n_features, self.activation
+            )
         else:
             decoder = reinitialised_copy(self.decoder)
         return _VAEModule(
             encoder,
             decoder,
-            n_features,
-            self.likelihood,
-            self.min_sigma,
+            n_continuous=n_continuous,
+            category_sizes=category_sizes,
+            n_classes=n_classes,
+            likelihood=self.likelihood,
+            min_sigma=self.min_sigma,
             neighbor_weight=self.neighbor_weight,
             perplexity=self.perplexity,
         )
+
+    @property
+    def _n_classes(self):
+        return len(self.classes_) if self.conditional else 0
 
     def _net_options(self):
         # The held-out ELBO is not monotone while the KL weight warms up.
@@ -396,91 +604,150 @@ class VAETransformer(BaseTorchEstimator):
             "callbacks": callbacks,
         }
 
-    def _check_module_shapes(self, net, X):
+    def _check_module_shapes(self, net, rows):
         """Run two rows through the module to give custom modules a clear error."""
         module = net.module_
+        rows = rows[:2]
         with torch.no_grad():
-            encoded = module.encoder(X[:2])
-            expected = (len(X[:2]), 2 * self.n_components)
+            encoded = module.encoder(rows)
+            expected = (len(rows), 2 * self.n_components)
             if tuple(encoded.shape) != expected:
                 raise ValueError(
-                    f"The encoder must map a batch of shape {tuple(X[:2].shape)} to "
+                    f"The encoder must map a batch of shape {tuple(rows.shape)} to "
                     f"{expected} (means, then log variances, of the "
                     f"n_components={self.n_components} latent variables), but it "
                     f"returned shape {tuple(encoded.shape)}."
                 )
-            decoded = module.decoder(encoded[:, : self.n_components])
-            expected = (len(X[:2]), self.n_features_in_)
+            decoded = module.decode(
+                encoded[:, : self.n_components], module.split(rows)[1]
+            )
+            expected = (len(rows), module.n_features)
             if tuple(decoded.shape) != expected:
                 raise ValueError(
                     f"The decoder must map a batch of codes of shape "
-                    f"{(len(X[:2]), self.n_components)} to {expected}, one value "
-                    f"per feature, but it returned shape {tuple(decoded.shape)}."
+                    f"{(len(rows), self.n_components + self._n_classes)} (codes, "
+                    f"then any class indicators) to {expected}, one value per "
+                    "continuous column and one per category of each discrete "
+                    f"column, but it returned shape {tuple(decoded.shape)}."
                 )
 
     # -- data ---------------------------------------------------------------------
 
-    def _check_range(self, X):
-        if self.likelihood == "bernoulli" and X.size and (X.min() < 0 or X.max() > 1):
+    def _check_range(self, continuous):
+        if (
+            self.likelihood == "bernoulli"
+            and continuous.size
+            and (continuous.min() < 0 or continuous.max() > 1)
+        ):
             raise ValueError(
                 "likelihood='bernoulli' models data in [0, 1], but X has values in "
-                f"[{X.min():.4g}, {X.max():.4g}]. Scale X to [0, 1] (e.g. with "
-                "MinMaxScaler) or use likelihood='gaussian'."
+                f"[{continuous.min():.4g}, {continuous.max():.4g}]. Scale X to "
+                "[0, 1] (e.g. with MinMaxScaler) or use likelihood='gaussian'."
             )
-        return X
+        return continuous
 
-    def _learn_standardisation(self, X):
+    def _learn_standardisation(self, continuous):
         if self.likelihood == "gaussian":
-            self.mean_ = X.mean(axis=0)
-            spread = X.max(axis=0) - X.min(axis=0)
-            # Constant columns (up to rounding) keep scale one.
+            self.mean_ = continuous.mean(axis=0)
+            spread = continuous.max(axis=0) - continuous.min(axis=0)
+            # Nearly constant columns (up to rounding) keep scale one.
             negligible = spread <= 1e-12 * np.maximum(np.abs(self.mean_), 1.0)
             self.scale_ = np.where(negligible, 1.0, spread)
         else:
-            self.mean_ = np.zeros(X.shape[1])
-            self.scale_ = np.ones(X.shape[1])
+            self.mean_ = np.zeros(continuous.shape[1])
+            self.scale_ = np.ones(continuous.shape[1])
 
-    def _standardise(self, X):
-        return (X - self.mean_) / self.scale_
+    def _standardise(self, continuous):
+        return (continuous - self.mean_) / self.scale_
+
+    def _table(self, X, *, reset, stream=False):
+        """The features of a table as the network reads them (float64).
+
+        Numeric columns with two values that are not integers are continuous
+        (so new rows may hold other values); with ``stream`` (the first batch of
+        ``partial_fit``) every numeric column is: one batch cannot tell whether
+        a column is constant, binary or integer-valued in the whole stream.
+        """
+        continuous, codes = self._validate_table(X, reset=reset)
+        if reset:
+            columns = _columns_to_model_as_numbers(self.table_, stream)
+            if len(columns):
+                continuous, codes = _make_continuous(self.table_, X, columns)
+        continuous = self._check_range(continuous)
+        if reset:
+            self.categorical_features_ = self.table_.categorical_mask_
+            self._learn_standardisation(continuous)
+        return np.hstack([self._standardise(continuous), self.table_.one_hot(codes)])
 
     def _prepare(self, X):
-        """Validate X for a fitted model and standardise it."""
-        X = self._check_range(self._validate_X(X, reset=False))
-        return self._standardise(X)
+        """Validate X for a fitted model: its features as the network reads them."""
+        return self._table(X, reset=False)
+
+    def _fit_classes(self, y, n_rows):
+        """Learn the classes of a conditional fit; their indicators (n_rows, C)."""
+        if not self.conditional:
+            return np.zeros((n_rows, 0))
+        if y is None:
+            raise ValueError(
+                "conditional=True learns p(x | class) and needs the class of each "
+                "row: call fit(X, y)."
+            )
+        self.classes_, labels = check_class_labels(y, n_rows)
+        self.class_prior_ = np.bincount(labels) / n_rows
+        return np.eye(len(self.classes_))[labels]
+
+    def _class_indicators(self, y, n_rows):
+        """Indicators of given classes of a conditional model (n_rows, C)."""
+        y = np.full(n_rows, y, dtype=object) if np.ndim(y) == 0 else y
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(y, np.empty(n_rows))
+        unknown = ~np.isin(y, self.classes_)
+        if unknown.any():
+            raise ValueError(
+                f"y holds class {y[unknown][0]!r}, which was not seen in fit; the "
+                f"classes are {self.classes_.tolist()}."
+            )
+        return np.eye(len(self.classes_))[np.searchsorted(self.classes_, y)]
 
     # -- fitting ------------------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
-        """Fit the encoder and decoder by maximising the ELBO (and the neighbour term).
+        """Fit the encoder and decoder by maximising the ELBO.
+
+        With ``neighbor_weight > 0`` the training loss also has the neighbour
+        term; with ``sampling_prior="mixture"`` the sampling prior is fitted to
+        the codes of the training rows at the end.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data.
-        y : Ignored
-            Not used, present for API consistency.
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+            Training data; categorical columns as ``categorical_features`` says.
+        y : array-like of shape (n_samples,), default=None
+            Class labels; used only when ``conditional=True`` (then required).
 
         Returns
         -------
         self : VAETransformer
             The fitted estimator.
         """
-        X = self._check_range(self._validate_X(X, reset=True))
+        features = self._table(X, reset=True)
+        rows = np.hstack([features, self._fit_classes(y, len(features))])
         self._start_fit()
-        self._learn_standardisation(X)
-        X_std = self._standardise(X)
+        train = slice(None)
+        X_valid = None
         if self.early_stopping:
-            train, valid = self._held_out_split(len(X), self.validation_fraction)
-            X_train = self._as_tensor(X_std[train])
-            X_valid = self._as_tensor(X_std[valid])
-        else:
-            X_train, X_valid = self._as_tensor(X_std), None
+            train, valid = self._held_out_split(len(rows), self.validation_fraction)
+            X_valid = self._as_tensor(rows[valid])
+        X_train = self._as_tensor(rows[train])
         net = self._new_net()
         self._check_module_shapes(net, X_train)
         self._run_epochs(net, X_train, X_valid, epochs=self.max_epochs)
         self.net_ = net
         self.history_ = net.history
+        self._calibrate_noise(rows[train])
+        if self.sampling_prior == "mixture":
+            self._fit_sampling_prior(rows[train])
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -488,14 +755,21 @@ class VAETransformer(BaseTorchEstimator):
         """Train for one more epoch on ``X`` (no held-out set, no early stopping).
 
         The first call on an unfitted estimator initialises it, learning the
-        standardisation from this first batch; later calls keep it.
+        categorical columns, the standardisation (and, when conditional, the
+        classes) from this first batch; later calls keep them. As one batch
+        cannot tell whether a numeric column is constant, binary or
+        integer-valued in the whole stream, every numeric column is modelled
+        as continuous. The noise variances follow
+        the moving average of the squared residuals of the batches (``fit`` ends
+        by setting them exactly on its training rows), and a mixture sampling
+        prior is refitted to the codes of ``X``.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
             A batch of training data.
-        y : Ignored
-            Not used, present for API consistency.
+        y : array-like of shape (n_samples,), default=None
+            Class labels; used only when ``conditional=True`` (then required).
 
         Returns
         -------
@@ -503,85 +777,289 @@ class VAETransformer(BaseTorchEstimator):
             The updated estimator.
         """
         first_call = not hasattr(self, "net_")
-        X = self._check_range(self._validate_X(X, reset=first_call))
+        features = self._table(X, reset=first_call, stream=True)
+        if not self.conditional:
+            condition = np.zeros((len(features), 0))
+        elif first_call or y is None:
+            condition = self._fit_classes(y, len(features))
+        else:
+            condition = self._class_indicators(y, len(features))
+        rows = np.hstack([features, condition])
         if first_call:
             self._start_fit()
-            self._learn_standardisation(X)
             net = self._new_net()
         else:
             net = self.net_
-        X_train = self._as_tensor(self._standardise(X))
+        X_train = self._as_tensor(rows)
         if first_call:
             self._check_module_shapes(net, X_train)
         self._run_epochs(net, X_train, epochs=1)
         self.net_ = net
         self.history_ = net.history
+        if self.sampling_prior == "mixture":
+            self._fit_sampling_prior(rows)
         return self
 
     # -- the latent contract ------------------------------------------------------
+
+    def _conditions(self):
+        """The indicator row of each class (C, C); one empty row if unconditional."""
+        return np.eye(self._n_classes) if self.conditional else np.zeros((1, 0))
+
+    def _log_class_prior(self, like):
+        if not self.conditional:
+            return like.new_zeros(1)
+        return torch.as_tensor(
+            np.log(self.class_prior_), dtype=like.dtype, device=like.device
+        )
 
     def transform(self, X):
         """Posterior mean of the latent code of each row.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
             Data to encode.
 
         Returns
         -------
         Z : ndarray of shape (n_samples, n_components)
             Mean of q(z|x) per row (computed in float64; it does not depend on the
-            other rows).
+            other rows). In a conditional model, q(z|x) is the mixture over the
+            classes of q(z|x, c), weighed by the probability of each class given
+            the row, p(c|x), proportional to p(c) times exp(ELBO(x, c)).
         """
-        X_std = self._prepare(X)
+        features = self._prepare(X)
         module = self._float64_copy()
-        return self._map_rows(lambda x: module.encode(x)[0], X_std)
+        if not self.conditional:
+            return self._map_rows(lambda x: module.encode(x)[0], features)
+        bound = self._bound_function(module, 1)
 
-    def inverse_transform(self, Z):
-        """Decoder mean of each latent code, in the units of the training data.
+        def posterior_mean(x):
+            means, bounds = [], []
+            for condition in torch.eye(self._n_classes, dtype=x.dtype, device=x.device):
+                rows = torch.cat([x, condition.expand(len(x), -1)], dim=1)
+                means.append(module.encode(rows)[0])
+                bounds.append(bound(rows))
+            log_weights = torch.stack(bounds, 1) + self._log_class_prior(x)
+            weights = log_weights.softmax(1)
+            return (weights.unsqueeze(-1) * torch.stack(means, 1)).sum(1)
+
+        return self._map_rows(posterior_mean, features)
+
+    def inverse_transform(self, Z, y=None):
+        """Decoder mean of each latent code, in the format of the training data.
 
         Parameters
         ----------
         Z : array-like of shape (n_samples, n_components)
             Latent codes.
+        y : class label or array-like of shape (n_samples,), default=None
+            Conditional mode only: the class of every row (one label) or of each
+            row. None averages the decoder over the classes with their training
+            frequencies (codes and classes are independent under the prior, so
+            this is the mean of p(x|z)).
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features)
+        X : ndarray or DataFrame of shape (n_samples, n_features)
             Mean of p(x|z): values in the data's units (gaussian) or
-            probabilities (bernoulli).
+            probabilities (bernoulli) for the continuous columns, rounded for
+            integer ones; the most probable category of each discrete column.
         """
         Z = self._check_latent(Z)
         module = self._float64_copy()
-        X_std = self._map_rows(module.decoder_mean, Z)
-        return X_std * self.scale_ + self.mean_
+        if self.conditional and y is not None:
+            conditions = self._class_indicators(y, len(Z))
+            means = self._map_rows(module.decoder_mean, Z, conditions)
+        else:
+            weights = self.class_prior_ if self.conditional else np.ones(1)
+            means = sum(
+                weight
+                * self._map_rows(module.decoder_mean, Z, np.tile(row, (len(Z), 1)))
+                for weight, row in zip(weights, self._conditions())
+            )
+        n_continuous = module.n_continuous
+        continuous = means[:, :n_continuous] * self.scale_ + self.mean_
+        codes = [
+            block.argmax(axis=1)
+            for block in np.split(
+                means[:, n_continuous:], np.cumsum(module.category_sizes)[:-1], axis=1
+            )
+            if block.shape[1]
+        ]
+        codes = np.column_stack(codes) if codes else np.zeros((len(Z), 0), dtype=int)
+        return self.table_.decode(continuous, codes)
 
-    def _sample(self, n_samples, random_state):
-        """z from the prior, then x from p(x|z), in the training units."""
+    def sample(self, n_samples=1, *, y=None, random_state=None):
+        """Generate rows: z from the sampling prior, then x from p(x|z).
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of rows to generate.
+        y : class label or array-like of shape (n_samples,), default=None
+            Conditional mode only: the class of every row (one label) or of each
+            row. None draws the classes with their training frequencies.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the draws; None uses the estimator's ``random_state``.
+
+        Returns
+        -------
+        X : ndarray or DataFrame of shape (n_samples, n_features)
+            Generated rows in the user's units and format: categories seen in
+            training, integer columns as integers, constant columns constant; a
+            DataFrame with the training columns and dtypes when the model was
+            fitted on one.
+        Z : ndarray of shape (n_samples, n_components)
+            The code behind each row.
+        """
+        return super().sample(n_samples, random_state=random_state, y=y)
+
+    def _sample(self, n_samples, random_state, y=None):
+        """z from the prior, then x from p(x|z), in the training units.
+
+        Every draw happens on the model's device, from a generator on it.
+        """
+        if y is not None and not self.conditional:
+            raise ValueError(
+                "y selects classes of a class-conditional model; this model was "
+                "fitted with conditional=False. Refit with conditional=True and "
+                "labels in fit(X, y)."
+            )
         module = self._float64_copy()
         generator = torch.Generator(device=self._device).manual_seed(
             derive_seed(random_state)
         )
         options = {"generator": generator, "dtype": torch.float64}
         with torch.no_grad():
-            Z = torch.randn((n_samples, self.n_components), **options)
-            Z = Z.to(self._device)
-            mean = module.decoder_mean(Z)
-            if self.likelihood == "gaussian":
-                noise = torch.randn(mean.shape, **options).to(self._device)
-                X = mean + module.noise_scale() * noise
+            if not self.conditional:
+                condition = torch.zeros((n_samples, 0), dtype=torch.float64)
+            elif y is None:
+                prior = torch.as_tensor(self.class_prior_, device=self._device)
+                labels = torch.multinomial(prior, n_samples, True, generator=generator)
+                condition = torch.eye(self._n_classes, dtype=torch.float64)[
+                    labels.cpu()
+                ]
             else:
-                X = torch.bernoulli(mean.cpu(), generator=generator)
-        X = X.cpu().numpy() * self.scale_ + self.mean_
+                condition = torch.as_tensor(self._class_indicators(y, n_samples))
+            condition = condition.to(self._device)
+            if self.sampling_prior == "mixture":
+                Z = sample_mixture(n_samples, *self._prior_arrays(), **options)
+            else:
+                Z = torch.randn(
+                    (n_samples, self.n_components), device=self._device, **options
+                )
+            means = module.decoder_mean(Z, condition)
+            continuous = means[:, : module.n_continuous]
+            if self.likelihood == "gaussian":
+                noise = torch.randn(continuous.shape, device=self._device, **options)
+                continuous = continuous + module.noise_scale() * noise
+            else:
+                continuous = torch.bernoulli(continuous, generator=generator)
+            codes = [
+                torch.multinomial(block, 1, generator=generator)[:, 0]
+                for block in module._category_blocks(means)
+            ]
+        continuous = continuous.cpu().numpy() * self.scale_ + self.mean_
+        codes = (
+            torch.stack(codes, 1).cpu().numpy()
+            if codes
+            else np.zeros((n_samples, 0), dtype=int)
+        )
+        X = self.table_.decode(continuous, codes, clip=self.clip_to_training_range)
         return X, Z.cpu().numpy()
+
+    def _prior_arrays(self):
+        return self.prior_weights_, self.prior_means_, self.prior_covariances_
+
+    def _log_prior(self, z):
+        """log density of the sampling prior at codes ``z``."""
+        if self.sampling_prior == "mixture":
+            return mixture_log_density(z, *self._prior_arrays())
+        return _standard_normal_log_density(z)
+
+    def _posterior_draws(self, module, n_draws, seed):
+        """A function of a chunk of network rows giving codes drawn from q(z|x),
+        ``n_draws`` per row (shape (n_rows, n_draws, k)), and their decodings."""
+        generator = torch.Generator(device=self._device).manual_seed(seed)
+
+        def draw(rows):
+            mean, log_var = module.encode(rows)
+            noise = torch.randn(
+                (n_draws, *mean.shape),
+                generator=generator,
+                dtype=rows.dtype,
+                device=rows.device,
+            )
+            z = mean + noise * (0.5 * log_var).exp()
+            decoded = module.decode(z, module.split(rows)[1])
+            return z.transpose(0, 1), decoded.transpose(0, 1)
+
+        return draw
+
+    def _fit_sampling_prior(self, rows):
+        """Fit the mixture sampling prior to one code from q(z|x) per training row."""
+        module = self._float64_copy()
+        seed = self._stream_seed(_PRIOR_STREAM, len(self.net_.history))
+        draw = self._posterior_draws(module, 1, seed)
+        codes = self._map_rows(lambda x: draw(x)[0][:, 0], rows)
+        mixture = fit_code_mixture(codes, _MAX_PRIOR_COMPONENTS, seed)
+        self.prior_weights_, self.prior_means_, self.prior_covariances_ = mixture
+
+    def _calibrate_noise(self, rows):
+        """Set the gaussian noise variances to their closed-form optimum on the
+        training rows: the mean squared residual of each feature under q(z|x)."""
+        module = self._float64_copy()
+        if self.likelihood != "gaussian" or module.n_continuous == 0:
+            return
+        n_draws = min(16, math.ceil(_CALIBRATION_DRAWS / len(rows)))
+        seed = self._stream_seed(_CALIBRATION_STREAM, len(self.net_.history))
+        draw = self._posterior_draws(module, n_draws, seed)
+        continuous = slice(0, module.n_continuous)
+
+        def squared_residuals(x):
+            residual = x[:, continuous].unsqueeze(1) - draw(x)[1][..., continuous]
+            return residual.square().mean(1)
+
+        per_row = self._map_rows(squared_residuals, rows)
+        self.net_.module_.calibrate_noise(
+            self._as_tensor(per_row.mean(0), self.net_.module_.noise_variance.dtype)
+        )
+
+    def _bound_function(self, module, n_draws):
+        """The bound on log p(x | c) of network rows (features and class)."""
+        noise = torch.randn(
+            (n_draws, 1, self.n_components),
+            generator=torch.Generator().manual_seed(_SCORE_SEED),
+            dtype=torch.float64,
+        ).to(self._device)
+
+        def bound(rows):
+            x, condition = module.split(rows)
+            mean, log_var = module.encode(rows)
+            std = (0.5 * log_var).exp()
+            z = mean + noise * std
+            log_likelihood = module.log_likelihood(x, module.decode(z, condition))
+            if n_draws == 1 and self.sampling_prior == "standard":
+                return log_likelihood[0] - gaussian_kl_to_standard_normal(mean, log_var)
+            if n_draws == 1:
+                # The entropy of q(z|x) in closed form, its cross-entropy to the
+                # mixture at the draw.
+                entropy = (0.5 * (1.0 + _LOG_2PI) + std.log()).sum(-1)
+                return log_likelihood[0] + self._log_prior(z)[0] + entropy
+            log_q = -(0.5 * (noise.square() + _LOG_2PI) + std.log()).sum(-1)
+            log_weights = log_likelihood + self._log_prior(z) - log_q
+            return torch.logsumexp(log_weights, dim=0) - math.log(n_draws)
+
+        return bound
 
     def score_samples(self, X, n_samples=1):
         """ELBO of each row, or an importance-weighted bound on log p(x).
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
             Data to score.
         n_samples : int, default=1
             Monte Carlo samples of z per row. With 1, the ELBO (analytic KL plus
@@ -592,27 +1070,25 @@ class VAETransformer(BaseTorchEstimator):
         -------
         scores : ndarray of shape (n_samples,)
             Bound on log p(x) per row, in nats, in the units of the data (the
-            standardisation's Jacobian is included). The same random numbers
-            serve every row, so a row's score does not depend on the others.
+            standardisation's Jacobian is included; discrete columns contribute
+            the log probability of their category, constant columns nothing). The
+            same random numbers serve every row, so a row's score does not depend
+            on the others. In a conditional model, the class is summed out:
+            log sum_c p(c) exp(bound(x | c)), a bound on log p(x).
         """
         n_draws = check_n_samples(n_samples)
-        X_std = self._prepare(X)
+        features = self._prepare(X)
         module = self._float64_copy()
-        noise = torch.randn(
-            (n_draws, 1, self.n_components),
-            generator=torch.Generator().manual_seed(_SCORE_SEED),
-            dtype=torch.float64,
-        ).to(self._device)
+        bound = self._bound_function(module, n_draws)
 
-        def bound(x):
-            mean, log_var = module.encode(x)
-            std = (0.5 * log_var).exp()
-            z = mean + noise * std
-            log_likelihood = module.log_likelihood(x, module.decoder(z))
-            if n_draws == 1:
-                return log_likelihood[0] - gaussian_kl_to_standard_normal(mean, log_var)
-            log_q = -(0.5 * (noise.square() + _LOG_2PI) + std.log()).sum(-1)
-            log_weights = log_likelihood + _standard_normal_log_density(z) - log_q
-            return torch.logsumexp(log_weights, dim=0) - math.log(n_draws)
+        def marginal_bound(x):
+            bounds = [
+                bound(torch.cat([x, condition.expand(len(x), -1)], dim=1))
+                for condition in torch.as_tensor(
+                    self._conditions(), dtype=x.dtype, device=x.device
+                )
+            ]
+            log_joint = torch.stack(bounds, 1) + self._log_class_prior(x)
+            return torch.logsumexp(log_joint, dim=1)
 
-        return self._map_rows(bound, X_std) - np.log(self.scale_).sum()
+        return self._map_rows(marginal_bound, features) - np.log(self.scale_).sum()

@@ -1,20 +1,25 @@
 """VAETransformer: training, the latent contract, scores, reproducibility, input."""
 
+import copy
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
 from scipy.special import logsumexp
+from sklearn.datasets import make_blobs
 from sklearn.decomposition import FactorAnalysis
+from sklearn.ensemble import RandomForestClassifier
 from sklearn.model_selection import GridSearchCV
 from skorch.callbacks import Callback
 from torch import nn
 
 from sklatent import VAETransformer
 from sklatent.datasets import make_latent_manifold
+from sklatent.metrics import energy_distance
 from sklatent.neural.vae import gaussian_kl_to_standard_normal
 
 FAST = {"max_epochs": 30, "hidden_layer_sizes": (32,), "random_state": 0}
@@ -111,16 +116,38 @@ def test_score_samples_do_not_depend_on_other_rows(fitted, manifold):
         np.testing.assert_allclose(reversed_rows[::-1], full, rtol=0, atol=1e-9)
 
 
-@pytest.mark.parametrize("likelihood", ["gaussian", "bernoulli"])
-def test_sample_shapes_and_support(likelihood):
-    X = (np.random.default_rng(0).random((80, 5)) > 0.5).astype(float)
-    vae = VAETransformer(likelihood=likelihood, **FAST).fit(X)
+def test_bernoulli_samples_are_binary_and_decoder_means_probabilities():
+    X = np.random.default_rng(0).random((80, 5))
+    vae = VAETransformer(likelihood="bernoulli", **FAST).fit(X)
     X_new, Z = vae.sample(11)
     assert X_new.shape == (11, 5)
     assert Z.shape == (11, 2)
-    if likelihood == "bernoulli":
-        assert set(np.unique(X_new)) <= {0.0, 1.0}
-        assert np.all((vae.inverse_transform(Z) > 0) & (vae.inverse_transform(Z) < 1))
+    assert set(np.unique(X_new)) <= {0.0, 1.0}
+    means = vae.inverse_transform(Z)
+    assert np.all((means > 0) & (means < 1))
+
+
+def test_binary_integer_and_constant_columns_come_back_as_seen():
+    """Through the table layer: a binary column as one of its two values, an
+    integer column as integers, a constant column (all 0.001) constant."""
+    rng = np.random.default_rng(0)
+    X = np.column_stack(
+        [
+            rng.integers(2, size=200) * 3.0 + 2.0,
+            rng.poisson(4.0, size=200).astype(float),
+            np.full(200, 0.001),
+            rng.normal(size=200),
+        ]
+    )
+    vae = VAETransformer(**FAST).fit(X)
+    X_new, _ = vae.sample(500, random_state=0)
+    assert set(np.unique(X_new[:, 0])) == {2.0, 5.0}
+    np.testing.assert_array_equal(X_new[:, 1], np.rint(X_new[:, 1]))
+    assert X_new[:, 1].std() > 0.5
+    np.testing.assert_array_equal(X_new[:, 2], 0.001)
+    np.testing.assert_array_equal(
+        vae.table_.kinds_, ["binary", "integer", "constant", "numeric"]
+    )
 
 
 def test_sample_is_reproducible_and_falls_back_to_random_state(fitted):
@@ -130,6 +157,143 @@ def test_sample_is_reproducible_and_falls_back_to_random_state(fitted):
     X_c, Z_c = fitted.sample(6, random_state=1)
     assert not np.array_equal(Z_a, Z_c)
     np.testing.assert_array_equal(Z_c, fitted.sample(6, random_state=1)[1])
+
+
+def _generated_table(kind, n_rows, seed=0):
+    """Tables of known structure: a linear factor model whose columns have scales
+    from 1e-3 to 1e3, three correlated clusters with a skewed column, and a
+    nonlinear manifold."""
+    rng = np.random.default_rng(seed)
+    if kind == "linear":
+        Z = rng.normal(size=(n_rows, 2))
+        noise = rng.normal(size=(n_rows, 4)) * [0.1, 0.3, 0.5, 1.0]
+        return (Z @ rng.normal(size=(2, 4)) + noise) * [1e-3, 1.0, 10.0, 1e3]
+    if kind == "clusters":
+        group = rng.integers(3, size=n_rows)[:, None]
+        X = group * [3.0, -2.0, 1.0] + rng.normal(size=(n_rows, 3))
+        return np.column_stack([X, rng.exponential(size=n_rows)])
+    X, _, _ = make_latent_manifold(n_rows, n_features=5, noise=0.1, random_state=seed)
+    return X
+
+
+@pytest.mark.parametrize("sampling_prior", ["standard", "mixture"])
+@pytest.mark.parametrize(
+    ("kind", "n_rows"), [("linear", 100), ("clusters", 1000), ("manifold", 5000)]
+)
+def test_samples_have_the_spread_of_the_data(kind, n_rows, sampling_prior):
+    """Calibrated noise: every feature of the samples has the standard deviation
+    of the data, on small and large tables alike."""
+    X = _generated_table(kind, n_rows)
+    vae = VAETransformer(
+        hidden_layer_sizes=(32,),
+        batch_size=max(128, n_rows // 20),
+        sampling_prior=sampling_prior,
+        random_state=0,
+    ).fit(X)
+    X_new, _ = vae.sample(4000, random_state=1)
+    ratio = X_new.std(axis=0) / X.std(axis=0)
+    assert np.all((ratio > 0.85) & (ratio < 1.15)), ratio
+
+
+def test_noise_variances_maximise_the_training_elbo(manifold):
+    """After fit the noise variances are the ELBO's closed-form optimum on the
+    training rows: scaling them either way lowers the training ELBO."""
+    vae = VAETransformer(**{**FAST, "early_stopping": False}).fit(manifold)
+    variance = vae.net_.module_.noise_variance.clone()
+    best = vae.score_samples(manifold, n_samples=1).mean()
+    for factor in (0.8, 1.25):
+        vae.net_.module_.noise_variance.copy_(variance * factor)
+        assert vae.score_samples(manifold, n_samples=1).mean() < best
+    vae.net_.module_.noise_variance.copy_(variance)
+    # And they are the mean squared residuals of each feature under q(z|x).
+    module = vae._float64_copy()
+    x = torch.tensor(vae._standardise(manifold))
+    generator = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        mean, log_var = module.encode(x)
+        noise = torch.randn((200, *mean.shape), generator=generator, dtype=x.dtype)
+        decoded = module.decoder(mean + noise * (0.5 * log_var).exp())
+    squared = (x - decoded).square().mean((0, 1)).numpy()
+    np.testing.assert_allclose(variance.numpy(), squared, rtol=0.05)
+
+
+def test_default_training_loss_is_the_elbo(manifold):
+    """No neighbour term by default: with the KL warm-up over, the training loss
+    of a batch is its negative ELBO, the loss of evaluation mode."""
+    assert VAETransformer().neighbor_weight == 0
+    vae = VAETransformer(**{**FAST, "warmup_epochs": 0}).fit(manifold)
+    module = vae.net_.module_
+    x = torch.tensor(vae._standardise(manifold[:64]), dtype=torch.float32)
+    # A deep copy keeps the fitted noise variances out of the training update.
+    training = copy.deepcopy(module).train()
+    training.noise_variance.copy_(module.noise_variance)
+    training._track_noise = lambda x, decoded: None
+    with torch.no_grad():
+        train_loss = training(x, generator=torch.Generator().manual_seed(0))
+        eval_loss = module.eval()(x, generator=torch.Generator().manual_seed(0))
+    torch.testing.assert_close(train_loss, eval_loss)
+    with_term = copy.deepcopy(training)
+    with_term.neighbor_weight = 5.0
+    with torch.no_grad():
+        other = with_term(x, generator=torch.Generator().manual_seed(0))
+    assert not torch.allclose(other, eval_loss)
+
+
+def test_mixture_prior_draws_codes_where_the_training_codes_lie():
+    """On well separated groups the aggregate posterior (codes drawn from q(z|x)
+    of the training rows) is far from a standard normal; the mixture sampling
+    prior draws codes like it, within twice the distance between two such draws."""
+    X, _ = make_blobs(1000, n_features=6, centers=4, random_state=0)
+    params = {"hidden_layer_sizes": (32,), "random_state": 0}
+    for sampling_prior, far in [("standard", True), ("mixture", False)]:
+        vae = VAETransformer(sampling_prior=sampling_prior, **params).fit(X)
+        module = vae._float64_copy()
+        with torch.no_grad():
+            mean, log_var = module.encode(torch.tensor(vae._standardise(X)))
+        rng = np.random.default_rng(0)
+        codes, again = (
+            mean.numpy() + rng.normal(size=mean.shape) * np.exp(0.5 * log_var.numpy())
+            for _ in range(2)
+        )
+        floor = energy_distance(codes, again)
+        distance = energy_distance(codes, vae.sample(1000, random_state=0)[1])
+        assert distance > 4 * floor if far else distance < 2 * floor, distance
+    assert vae.prior_means_.shape[1] == 2
+    np.testing.assert_allclose(vae.prior_weights_.sum(), 1.0)
+
+
+def test_sampling_draws_on_the_models_device(fitted, monkeypatch):
+    """Every random draw of sample happens on the model's device, with a
+    generator on that device (checked on the CPU through the calls it makes)."""
+    model_device = torch.device(fitted._device)
+    calls = []
+
+    def checked(draw, takes_device):
+        def wrapper(*args, generator=None, **kwargs):
+            assert generator is not None
+            assert generator.device == model_device
+            if takes_device:
+                # An explicit device: torch's default would be the CPU.
+                assert torch.device(kwargs["device"]) == generator.device
+            else:
+                assert args[0].device == generator.device
+            calls.append(draw.__name__)
+            return draw(*args, generator=generator, **kwargs)
+
+        return wrapper
+
+    for name, takes_device in [
+        ("randn", True),
+        ("multinomial", False),
+        ("bernoulli", False),
+    ]:
+        monkeypatch.setattr(torch, name, checked(getattr(torch, name), takes_device))
+    fitted.sample(5)
+    mixture = VAETransformer(sampling_prior="mixture", **FAST).fit(np.eye(6))
+    mixture.sample(5)
+    X = (np.random.default_rng(0).random((40, 6)) > 0.5).astype(float)
+    VAETransformer(likelihood="bernoulli", **FAST).fit(X).sample(5)
+    assert {"randn", "multinomial", "bernoulli"} <= set(calls)
 
 
 def test_gaussian_data_come_back_in_the_users_units():
@@ -159,10 +323,18 @@ def test_analytic_kl_matches_torch_and_monte_carlo():
     torch.testing.assert_close(analytic, monte_carlo, atol=0.02, rtol=0.01)
 
 
-def test_bounds_bracket_the_exact_likelihood_of_a_tiny_model():
-    """One latent variable: integrate over z on a grid to get log p(x) and the ELBO."""
+@pytest.mark.parametrize("sampling_prior", ["standard", "mixture"])
+def test_bounds_bracket_the_exact_likelihood_of_a_tiny_model(sampling_prior):
+    """One latent variable: integrate over z on a grid to get log p(x) and the ELBO
+    under the sampling prior, which the scores must bound."""
     X, _, _ = make_latent_manifold(200, n_features=3, n_components=1, random_state=2)
-    vae = VAETransformer(1, hidden_layer_sizes=(16,), max_epochs=60, random_state=0)
+    vae = VAETransformer(
+        1,
+        hidden_layer_sizes=(16,),
+        max_epochs=60,
+        sampling_prior=sampling_prior,
+        random_state=0,
+    )
     vae.fit(X)
     module = vae._float64_copy()
     x = torch.tensor(vae._standardise(X[:5]))
@@ -171,15 +343,16 @@ def test_bounds_bracket_the_exact_likelihood_of_a_tiny_model():
     with torch.no_grad():
         log_likelihood = module.log_likelihood(
             x[:, None], module.decoder(grid[:, None])
-        )
+        ).numpy()
         mean, log_var = module.encode(x)
-        kl = gaussian_kl_to_standard_normal(mean, log_var).numpy()
-    log_prior = -0.5 * (grid**2 + math.log(2 * math.pi))
+        log_prior = vae._log_prior(grid[:, None]).numpy()
+        q = torch.distributions.Normal(mean, (0.5 * log_var).exp())
+        q = q.log_prob(grid).exp().numpy()
     jacobian = np.log(vae.scale_).sum()
-    log_px = logsumexp((log_likelihood + log_prior).numpy(), axis=1) + np.log(step)
-    log_px -= jacobian
-    q = torch.distributions.Normal(mean, (0.5 * log_var).exp()).log_prob(grid).exp()
-    exact_elbo = (q * log_likelihood).sum(1).numpy() * step - kl - jacobian
+    log_px = logsumexp(log_likelihood + log_prior, axis=1) + np.log(step) - jacobian
+    log_q = np.log(np.maximum(q, 1e-300))
+    expected = log_likelihood + log_prior - log_q
+    exact_elbo = (q * expected).sum(1) * step - jacobian
     tight = vae.score_samples(X[:5], n_samples=5000)
     assert np.all(exact_elbo <= log_px)
     np.testing.assert_allclose(tight, log_px, atol=0.05)
@@ -397,7 +570,7 @@ def test_wrong_width_is_refused(fitted, width):
     row=st.integers(0, 9),
 )
 def test_bernoulli_refuses_data_outside_unit_interval(value, row):
-    X = np.full((10, 3), 0.5)
+    X = np.random.default_rng(0).random((10, 3))
     X[row, 1] = value
     with pytest.raises(ValueError, match=r"bernoulli.*\[0, 1\]"):
         VAETransformer(likelihood="bernoulli", **FAST).fit(X)
@@ -437,8 +610,148 @@ def test_one_row_with_early_stopping_is_refused():
         ({"validation_fraction": 1.0}, "validation_fraction"),
         ({"neighbor_weight": -1.0}, "neighbor_weight"),
         ({"perplexity": 0.5}, "perplexity"),
+        ({"sampling_prior": "vamp"}, "sampling_prior"),
     ],
 )
 def test_bad_parameters_are_refused(manifold, params, message):
     with pytest.raises(ValueError, match=message):
         VAETransformer(**{**FAST, **params}).fit(manifold)
+
+
+def _frame_with_categories(n_rows=300, seed=0):
+    """A numeric column that depends on a categorical one, and a count."""
+    rng = np.random.default_rng(seed)
+    colour = rng.choice(["red", "green", "blue"], size=n_rows, p=[0.6, 0.3, 0.1])
+    shift = np.select([colour == "red", colour == "green"], [0.0, 3.0], -3.0)
+    return pd.DataFrame(
+        {
+            "size": shift + rng.normal(size=n_rows),
+            "colour": pd.Categorical(colour),
+            "count": rng.poisson(3.0, size=n_rows),
+        }
+    )
+
+
+def test_data_frame_with_categories_comes_back_as_a_data_frame():
+    """TVAE parity: a categorical column is learned through the table layer and
+    comes back with its categories and frequencies; dtypes are kept."""
+    frame = _frame_with_categories(600)
+    vae = VAETransformer(random_state=0).fit(frame)
+    np.testing.assert_array_equal(vae.categorical_features_, [False, True, False])
+    samples, _ = vae.sample(2000, random_state=0)
+    assert list(samples.columns) == list(frame.columns)
+    assert (samples.dtypes == frame.dtypes).all()
+    assert set(samples["colour"]) <= {"red", "green", "blue"}
+    frequencies = samples["colour"].value_counts(normalize=True)
+    np.testing.assert_allclose(
+        frequencies[["red", "green", "blue"]], [0.6, 0.3, 0.1], atol=0.07
+    )
+    # The numeric column follows its category.
+    means = samples.groupby("colour", observed=True)["size"].mean()
+    np.testing.assert_allclose(means[["red", "green", "blue"]], [0, 3, -3], atol=0.75)
+    assert np.all(np.isfinite(vae.score_samples(frame)))
+    assert vae.transform(frame).shape == (600, 2)
+
+
+def test_categorical_features_by_index_on_an_object_array():
+    frame = _frame_with_categories(200)
+    X = frame.to_numpy(dtype=object)
+    vae = VAETransformer(categorical_features=[1], **FAST).fit(X)
+    samples, _ = vae.sample(50, random_state=0)
+    assert samples.dtype == object
+    assert set(samples[:, 1]) <= {"red", "green", "blue"}
+    with pytest.raises(ValueError, match="string to float|not numeric"):
+        VAETransformer(**FAST).fit(X)
+    unseen = X.copy()
+    unseen[0, 1] = "purple"
+    with pytest.raises(ValueError, match="purple"):
+        vae.transform(unseen)
+
+
+def _classes_table(n_rows=600, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(3, size=n_rows)
+    centres = np.array([[0.0, 0.0, 0.0], [2.0, -2.0, 1.0], [-2.0, 1.0, -2.0]])
+    return centres[y] + rng.normal(size=(n_rows, 3)), np.array(["a", "b", "c"])[y]
+
+
+def test_conditional_samples_carry_their_class():
+    """Rows sampled for class c look like the real rows of class c: a forest
+    trained on conditional samples classifies real rows as well as one trained
+    on the real rows."""
+    X, y = _classes_table()
+    vae = VAETransformer(
+        conditional=True, hidden_layer_sizes=(32,), random_state=0
+    ).fit(X, y)
+    np.testing.assert_array_equal(vae.classes_, ["a", "b", "c"])
+    labels = np.repeat(["a", "b", "c"], 300)
+    samples, _ = vae.sample(len(labels), y=labels, random_state=0)
+    X_test, y_test = _classes_table(seed=1)
+    real = RandomForestClassifier(random_state=0).fit(X, y).score(X_test, y_test)
+    synthetic = RandomForestClassifier(random_state=0).fit(samples, labels)
+    assert synthetic.score(X_test, y_test) > real - 0.05
+    for label in "abc":
+        np.testing.assert_allclose(
+            samples[labels == label].mean(0), X[y == label].mean(0), atol=0.3
+        )
+    # Without y, the classes come with their training frequencies.
+    assert vae.sample(5, random_state=0)[0].shape == (5, 3)
+
+
+def test_conditional_transform_and_score_sum_the_class_out():
+    """Without a class, the score is a bound on log p(x) = log sum_c p(c) p(x|c):
+    at least the bound of the row's own class plus log p(c)."""
+    X, y = _classes_table(300)
+    vae = VAETransformer(conditional=True, **FAST).fit(X, y)
+    scores = vae.score_samples(X)
+    assert scores.shape == (300,) and np.all(np.isfinite(scores))
+    assert vae.transform(X).shape == (300, 2)
+    assert vae.inverse_transform(vae.transform(X), y=y).shape == (300, 3)
+
+
+@pytest.mark.parametrize(
+    ("y", "message"),
+    [
+        (None, "needs the class"),
+        (np.linspace(0, 1, 60), "continuous target"),
+        (np.r_[np.nan, np.zeros(59)], "missing values"),
+        (np.zeros(59), "inconsistent"),
+    ],
+)
+def test_conditional_fit_refuses_bad_y(y, message):
+    X = np.random.default_rng(0).normal(size=(60, 3))
+    with pytest.raises(ValueError, match=message):
+        VAETransformer(conditional=True, **FAST).fit(X, y)
+
+
+def test_sampling_classes_are_checked(fitted):
+    X, y = _classes_table(100)
+    vae = VAETransformer(conditional=True, **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="not seen in fit"):
+        vae.sample(3, y="d")
+    with pytest.raises(ValueError, match="conditional=False"):
+        fitted.sample(3, y="a")
+
+
+def test_partial_fit_streams_columns_whose_first_batch_looks_constant():
+    """One batch cannot tell a column's kind: values unseen in the first batch
+    of a numeric column are accepted later."""
+    rng = np.random.default_rng(0)
+    first = np.column_stack([np.zeros(20), rng.integers(2, size=20), rng.random(20)])
+    later = np.column_stack(
+        [np.full(20, 3.0), rng.integers(5, size=20), rng.random(20)]
+    )
+    vae = VAETransformer(**FAST).partial_fit(first)
+    vae.partial_fit(later)
+    assert np.all(np.isfinite(vae.score_samples(later)))
+
+
+def test_two_valued_intensities_stay_numbers_for_new_rows():
+    """A column with two values that are not integers (a rarely lit pixel) is a
+    number, so a new row may hold a third value; two integer values are a
+    binary column."""
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.choice([0.0, 0.0625], size=100), rng.random(100)])
+    vae = VAETransformer(**FAST).fit(X)
+    np.testing.assert_array_equal(vae.table_.kinds_, ["numeric", "numeric"])
+    assert np.all(np.isfinite(vae.score_samples([[0.125, 0.5]])))
