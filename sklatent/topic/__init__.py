@@ -1,5 +1,5 @@
 """Topic models: latent Dirichlet allocation with compiled variational inference."""
 
-from ._lda import LDATopics
+from ._lda import LDATopics, NonIntegerCountsWarning
 
-__all__ = ["LDATopics"]
+__all__ = ["LDATopics", "NonIntegerCountsWarning"]

@@ -1,5 +1,6 @@
 """LDATopics: latent Dirichlet allocation by batch and online variational Bayes."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -16,7 +17,7 @@ from sklearn.utils.validation import (
 )
 from tqdm.auto import tqdm
 
-from ..base import LatentMixin, check_integer
+from ..base import Integer, LatentMixin, check_integer
 from ._inference import (
     csr_arrays,
     dirichlet_expectation,
@@ -31,6 +32,31 @@ from ._split_merge import propose_split_merge
 # Starting points of the variational parameters are Gamma(100, 1/100) draws, as in
 # Hoffman's onlineldavb and scikit-learn.
 _INIT_SHAPE = 100.0
+# sample() draws each word with a few machine words of temporaries; beyond this many
+# words in one call it would need gigabytes, so it asks for shorter documents.
+_MAX_SAMPLED_WORDS = 10**8
+
+
+class NonIntegerCountsWarning(UserWarning):
+    """Warning that a topic model got input that is not word counts.
+
+    LDA models word counts; a TF-IDF matrix or other real-valued weights can be
+    fitted (the updates only need non-negative numbers), but the bound is then not
+    a likelihood, perplexities are not comparable with those of counts, and
+    :meth:`LDATopics.sample` draws documents of rounded lengths. Silence it with
+    :func:`warnings.filterwarnings` once that is what you want.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from sklatent.topic import LDATopics, NonIntegerCountsWarning
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = LDATopics(n_components=2).fit(np.array([[0.5, 1.2], [2.0, 0.3]]))
+    >>> caught[0].category is NonIntegerCountsWarning
+    True
+    """
 
 
 class LDATopics(LatentMixin, BaseEstimator):
@@ -53,15 +79,17 @@ class LDATopics(LatentMixin, BaseEstimator):
 
     doc_topic_prior : float or "auto", default=None
         Prior of the document-topic distribution ``theta`` (``alpha`` in the
-        literature). None means ``1 / n_components``. ``"auto"`` learns an
+        literature), any positive number (values above 1, such as the
+        ``50 / n_components`` of Griffiths and Steyvers, are allowed). None means
+        ``1 / n_components``. ``"auto"`` learns an
         asymmetric prior, one value per topic, from the data (Minka's Newton
         update, as gensim's ``alpha="auto"``), starting from ``1 / n_components``.
 
     topic_word_prior : float or "auto", default=None
-        Prior of the topic-word distribution ``beta`` (``eta`` in the literature).
-        None means ``1 / n_components``. ``"auto"`` learns one value per word,
-        shared by the topics (as gensim's ``eta="auto"``), starting from
-        ``1 / n_components``.
+        Prior of the topic-word distribution ``beta`` (``eta`` in the literature),
+        any positive number. None means ``1 / n_components``. ``"auto"`` learns
+        one value per word, shared by the topics (as gensim's ``eta="auto"``),
+        starting from ``1 / n_components``.
 
     learning_method : {"batch", "online"}, default="batch"
         ``"batch"`` uses all documents in each update of the topics; ``"online"``
@@ -115,12 +143,14 @@ class LDATopics(LatentMixin, BaseEstimator):
         is kept only if the training bound improves; the search ends at the
         first move that does not improve it. It repairs fits that share
         one true topic between two fitted topics and one fitted topic between two
-        true ones. 0 (scikit-learn's behaviour) tries none.
+        true ones. 0 (scikit-learn's behaviour) tries none. A move changes three
+        topics, so positive values need ``n_components >= 3``.
 
     n_jobs : int, default=None
         Number of threads of the per-document inference and the bound. None
         means 1 unless in a :obj:`joblib.parallel_config` context; -1 means all
-        processors. The fitted model does not depend on it.
+        processors, -2 all but one, and so on (0 is refused). The fitted model
+        does not depend on it.
 
     verbose : int, default=0
         Verbosity: a progress bar over the passes and, when perplexity is
@@ -192,6 +222,11 @@ class LDATopics(LatentMixin, BaseEstimator):
     same ``random_state``, a fit draws the same starting points as scikit-learn's
     (with ``n_jobs=1`` there) and follows the same iterations.
 
+    The input must be word counts. Non-negative real weights such as TF-IDF are
+    fitted too, with a :class:`NonIntegerCountsWarning`: the bound is then not a
+    likelihood of anything, and the model's documents (``sample``) have rounded
+    lengths. Topic models need counts; vectorise with ``CountVectorizer``.
+
     References
     ----------
     .. [1] M. D. Hoffman, D. M. Blei and F. Bach, "Online Learning for Latent
@@ -222,12 +257,12 @@ class LDATopics(LatentMixin, BaseEstimator):
         "n_components": [Interval(Integral, 0, None, closed="neither")],
         "doc_topic_prior": [
             None,
-            Interval(Real, 0, 1, closed="both"),
+            Interval(Real, 0, None, closed="neither"),
             StrOptions({"auto"}),
         ],
         "topic_word_prior": [
             None,
-            Interval(Real, 0, 1, closed="both"),
+            Interval(Real, 0, None, closed="neither"),
             StrOptions({"auto"}),
         ],
         "learning_method": [StrOptions({"batch", "online"})],
@@ -242,7 +277,11 @@ class LDATopics(LatentMixin, BaseEstimator):
         "max_doc_update_iter": [Interval(Integral, 0, None, closed="left")],
         "n_init": [Interval(Integral, 1, None, closed="left")],
         "split_merge_moves": [Interval(Integral, 0, None, closed="left")],
-        "n_jobs": [None, Integral],
+        "n_jobs": [
+            None,
+            Integer(None, -1, closed="right"),
+            Integer(1, None, closed="left"),
+        ],
         "verbose": ["verbose"],
         "random_state": ["random_state"],
     }
@@ -299,8 +338,27 @@ class LDATopics(LatentMixin, BaseEstimator):
     def _validate_counts(self, X, *, reset, method):
         """Validate a document-word count matrix and return it as float64 CSR."""
         X = validate_data(self, X, reset=reset, accept_sparse="csr", dtype=np.float64)
-        check_non_negative(X, f"{type(self).__name__}.{method} (word counts)")
-        return X if sp.issparse(X) else sp.csr_matrix(X)
+        name = f"{type(self).__name__}.{method}"
+        check_non_negative(X, f"{name} (word counts)")
+        X = X if sp.issparse(X) else sp.csr_matrix(X)
+        if np.any(X.data != np.rint(X.data)):
+            warnings.warn(
+                f"{name} got counts that are not whole numbers (a TF-IDF matrix or "
+                "other weights?). LDA models word counts: with weights the bound is "
+                "not a likelihood and sample() draws documents of rounded lengths. "
+                "Pass the output of CountVectorizer instead.",
+                NonIntegerCountsWarning,
+                stacklevel=3,
+            )
+        return X
+
+    @staticmethod
+    def _check_has_words(doc_lengths):
+        if doc_lengths.sum() <= 0:
+            raise ValueError(
+                "X contains no words (every count is zero); topics are learned "
+                "from documents with at least one positive count."
+            )
 
     @property
     def _n_threads(self):
@@ -356,7 +414,8 @@ class LDATopics(LatentMixin, BaseEstimator):
 
     def _record_lengths(self, X, reset):
         """Keep the distribution of document lengths, for :meth:`sample`."""
-        lengths = np.rint(np.asarray(X.sum(axis=1)).ravel()).astype(np.int64)
+        # Kept as floats: lengths beyond int64 must still reach sample()'s check.
+        lengths = np.rint(np.asarray(X.sum(axis=1)).ravel())
         values, counts = np.unique(lengths, return_counts=True)
         if not reset:
             values = np.concatenate([self._length_values, values])
@@ -488,10 +547,12 @@ class LDATopics(LatentMixin, BaseEstimator):
         X = self._validate_counts(X, reset=True, method="fit")
         arrays = csr_arrays(X)
         doc_lengths = np.asarray(X.sum(axis=1)).ravel()
-        if doc_lengths.sum() <= 0:
+        self._check_has_words(doc_lengths)
+        if self.split_merge_moves and self.n_components < 3:
             raise ValueError(
-                "X contains no words (every count is zero); topics are learned "
-                "from documents with at least one positive count."
+                f"split_merge_moves={self.split_merge_moves} needs n_components >= 3 "
+                "(a move merges two topics and splits a third), got "
+                f"n_components={self.n_components}; pass split_merge_moves=0."
             )
         self.random_state_ = check_random_state(self.random_state)
         best = None
@@ -534,7 +595,7 @@ class LDATopics(LatentMixin, BaseEstimator):
             self.n_iter_ += 1
         passes.close()
         gamma = self._infer_from_ones(arrays)
-        if self.split_merge_moves and self.n_components >= 3:
+        if self.split_merge_moves:
             gamma = self._split_merge(X, arrays, doc_lengths, gamma)
         return gamma
 
@@ -615,6 +676,7 @@ class LDATopics(LatentMixin, BaseEstimator):
         """
         first_time = not hasattr(self, "components_")
         X = self._validate_counts(X, reset=first_time, method="partial_fit")
+        self._check_has_words(np.asarray(X.sum(axis=1)).ravel())
         if first_time:
             self.random_state_ = check_random_state(self.random_state)
             self._init_latent_vars(X.shape[1])
@@ -739,8 +801,10 @@ class LDATopics(LatentMixin, BaseEstimator):
     def _document_lengths(self, n_samples, doc_length, random_state):
         if doc_length is None:
             weights = self._length_counts / self._length_counts.sum()
-            return random_state.choice(self._length_values, size=n_samples, p=weights)
-        if np.ndim(doc_length) == 0:
+            lengths = random_state.choice(
+                self._length_values, size=n_samples, p=weights
+            )
+        elif np.ndim(doc_length) == 0:
             lengths = np.full(n_samples, check_integer(doc_length, "doc_length"))
         else:
             lengths = np.asarray(doc_length)
@@ -755,6 +819,14 @@ class LDATopics(LatentMixin, BaseEstimator):
             raise ValueError(
                 f"doc_length must be non-negative, got {doc_length!r}; a document "
                 "has zero or more words."
+            )
+        total = float(np.sum(lengths, dtype=np.float64))
+        if total > _MAX_SAMPLED_WORDS:
+            source = "the training documents" if doc_length is None else "doc_length"
+            raise ValueError(
+                f"sample() would draw {total:.3g} words (lengths from {source}), "
+                f"more than the {_MAX_SAMPLED_WORDS:.0e} it draws at once; pass a "
+                "smaller doc_length or fewer n_samples."
             )
         return lengths.astype(np.int64)
 

@@ -1,5 +1,7 @@
 """LDATopics: agreement with scikit-learn, the latent contract, bad input."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,13 +12,13 @@ from hypothesis.extra.numpy import arrays
 from scipy.optimize import linear_sum_assignment
 from sklearn.decomposition import LatentDirichletAllocation
 from sklearn.decomposition._online_lda_fast import _dirichlet_expectation_2d
-from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 
 from sklatent.datasets import make_lda_corpus
 from sklatent.metrics import matched_topic_cosine
-from sklatent.topic import LDATopics
+from sklatent.topic import LDATopics, NonIntegerCountsWarning
 
 
 @pytest.fixture(scope="module")
@@ -214,11 +216,53 @@ def test_fit_with_some_empty_documents(corpus):
     assert np.isfinite(lda.bound_)
 
 
-def test_non_integer_and_float32_counts_are_accepted(corpus, fitted):
+def test_non_integer_counts_warn_that_the_bound_is_no_likelihood(corpus, fitted):
     X, _, _ = corpus
-    scaled = (X * 0.5).astype(np.float32)
-    assert np.all(np.isfinite(fitted.transform(scaled)))
-    assert np.isfinite(LDATopics(n_components=2, max_iter=2).fit(scaled).bound_)
+    tfidf = TfidfTransformer().fit_transform(X)
+    with pytest.warns(NonIntegerCountsWarning, match="TF-IDF"):
+        LDATopics(n_components=2, max_iter=2).fit(tfidf)
+    with pytest.warns(NonIntegerCountsWarning, match="not whole numbers"):
+        fitted.transform(tfidf)
+
+
+def test_float32_integer_counts_fit_without_warning(corpus):
+    X, _, _ = corpus
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        lda = LDATopics(n_components=2, max_iter=2).fit(X.astype(np.float32))
+    assert np.isfinite(lda.bound_)
+
+
+@pytest.mark.parametrize("prior", [5.0, 12.5])
+def test_priors_above_one_are_used(corpus, prior):
+    """Priors such as 50 / K are legitimate; the E-step adds alpha to gamma."""
+    X, _, _ = corpus
+    lda = LDATopics(
+        n_components=4, doc_topic_prior=prior, topic_word_prior=prior, max_iter=2
+    ).fit(X)
+    assert lda.doc_topic_prior_ == prior and lda.topic_word_prior_ == prior
+    empty = sp.csr_matrix((1, X.shape[1]))
+    np.testing.assert_allclose(lda.transform(empty, normalize=False), prior)
+    assert np.all(lda.components_ >= prior)
+
+
+def test_sample_refuses_documents_too_long_to_draw(corpus):
+    X, _, _ = corpus
+    lda = LDATopics(n_components=2, max_iter=1).fit(X * 1e15)
+    with pytest.raises(ValueError, match="doc_length"):
+        lda.sample(3)
+    assert lda.sample(3, doc_length=5)[0].sum() == 15
+
+
+def test_partial_fit_refuses_a_batch_without_words(fitted):
+    with pytest.raises(ValueError, match="no words"):
+        LDATopics(n_components=2).partial_fit(sp.csr_matrix((4, 60)))
+
+
+def test_split_merge_needs_three_topics(corpus):
+    X, _, _ = corpus
+    with pytest.raises(ValueError, match="split_merge_moves"):
+        LDATopics(n_components=2, split_merge_moves=1).fit(X)
 
 
 def test_dense_and_sparse_input_give_the_same_model(corpus):
@@ -397,6 +441,9 @@ def test_sample_rejects_bad_doc_length(fitted, doc_length, match):
         {"topic_word_prior": -1.0},
         {"n_init": 0},
         {"learning_method": "stochastic"},
+        {"doc_topic_prior": 0.0},
+        {"topic_word_prior": 0.0},
+        {"n_jobs": 0},
     ],
 )
 def test_bad_parameters_are_rejected(corpus, params):
