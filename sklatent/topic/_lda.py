@@ -11,6 +11,7 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state, gen_batches, metadata_routing
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
+    check_array,
     check_is_fitted,
     check_non_negative,
     validate_data,
@@ -59,6 +60,10 @@ class NonIntegerCountsWarning(UserWarning):
     """
 
 
+def _is_auto(prior):
+    return isinstance(prior, str) and prior == "auto"
+
+
 class LDATopics(LatentMixin, BaseEstimator):
     """Latent Dirichlet allocation with batch and online variational Bayes.
 
@@ -85,11 +90,15 @@ class LDATopics(LatentMixin, BaseEstimator):
         asymmetric prior, one value per topic, from the data (Minka's Newton
         update, as gensim's ``alpha="auto"``), starting from ``1 / n_components``.
 
-    topic_word_prior : float or "auto", default=None
+    topic_word_prior : float, "auto" or array-like of shape \
+            (n_components, n_features), default=None
         Prior of the topic-word distribution ``beta`` (``eta`` in the literature),
         any positive number. None means ``1 / n_components``. ``"auto"`` learns
         one value per word, shared by the topics (as gensim's ``eta="auto"``),
-        starting from ``1 / n_components``.
+        starting from ``1 / n_components``. A matrix gives each topic its own
+        prior (as gensim's matrix ``eta``); built by
+        :func:`seeded_topic_word_prior` from seed words, it steers topic ``k``
+        towards its seed words.
 
     learning_method : {"batch", "online"}, default="batch"
         ``"batch"`` uses all documents in each update of the topics; ``"online"``
@@ -176,8 +185,10 @@ class LDATopics(LatentMixin, BaseEstimator):
     doc_topic_prior_ : float or ndarray of shape (n_components,)
         The document-topic prior used (an array when learned).
 
-    topic_word_prior_ : float or ndarray of shape (n_features,)
-        The topic-word prior used (an array when learned).
+    topic_word_prior_ : float or ndarray of shape (n_features,) or \
+            (n_components, n_features)
+        The topic-word prior used (a vector when learned, the matrix when one
+        was given).
 
     n_batch_iter_ : int
         Number of updates of the topics (starts at 1, as in scikit-learn).
@@ -264,6 +275,7 @@ class LDATopics(LatentMixin, BaseEstimator):
             None,
             Interval(Real, 0, None, closed="neither"),
             StrOptions({"auto"}),
+            "array-like",
         ],
         "learning_method": [StrOptions({"batch", "online"})],
         "learning_decay": [Interval(Real, 0, 1, closed="both")],
@@ -371,11 +383,29 @@ class LDATopics(LatentMixin, BaseEstimator):
             np.asarray(self.doc_topic_prior_, dtype=np.float64), (self.n_components,)
         ).copy()
 
-    def _topic_word_prior_vector(self):
+    def _topic_word_prior_matrix(self):
+        """The topic-word prior of every topic and word (a broadcast view)."""
         return np.broadcast_to(
             np.asarray(self.topic_word_prior_, dtype=np.float64),
-            (self.components_.shape[1],),
+            self.components_.shape,
         )
+
+    def _check_topic_word_prior_matrix(self, n_features):
+        prior = check_array(
+            self.topic_word_prior, dtype=np.float64, input_name="topic_word_prior"
+        )
+        expected = (self.n_components, n_features)
+        if prior.shape != expected:
+            raise ValueError(
+                f"A topic_word_prior matrix must have shape (n_components, "
+                f"n_features) = {expected}, got {prior.shape}."
+            )
+        if np.any(prior <= 0):
+            raise ValueError(
+                "topic_word_prior must be positive everywhere; got a matrix with "
+                f"{int(np.sum(prior <= 0))} entries <= 0."
+            )
+        return prior
 
     def _init_latent_vars(self, n_features):
         """Draw the starting topics and set the priors."""
@@ -383,14 +413,16 @@ class LDATopics(LatentMixin, BaseEstimator):
         self.n_iter_ = 0
         self.history_ = []
         default = 1.0 / self.n_components
-        if self.doc_topic_prior == "auto":
+        if _is_auto(self.doc_topic_prior):
             self.doc_topic_prior_ = np.full(self.n_components, default)
         else:
             self.doc_topic_prior_ = (
                 default if self.doc_topic_prior is None else self.doc_topic_prior
             )
-        if self.topic_word_prior == "auto":
+        if _is_auto(self.topic_word_prior):
             self.topic_word_prior_ = np.full(n_features, default)
+        elif np.ndim(self.topic_word_prior) > 0:
+            self.topic_word_prior_ = self._check_topic_word_prior_matrix(n_features)
         else:
             self.topic_word_prior_ = (
                 default if self.topic_word_prior is None else self.topic_word_prior
@@ -398,6 +430,11 @@ class LDATopics(LatentMixin, BaseEstimator):
         self.components_ = self.random_state_.gamma(
             _INIT_SHAPE, 1.0 / _INIT_SHAPE, (self.n_components, n_features)
         )
+        # A prior matrix (seed words) shapes the starting topics too, by its excess
+        # over its smallest entry, so that the first E-step already follows the
+        # seeds; a scalar or vector prior adds nothing (scikit-learn's start).
+        prior = self._topic_word_prior_matrix()
+        self.components_ += prior - prior.min(axis=0)
         self.exp_dirichlet_component_ = exp_dirichlet_expectation(self.components_)
 
     def _learned_state(self):
@@ -458,7 +495,7 @@ class LDATopics(LatentMixin, BaseEstimator):
         """
         n_samples = gamma.shape[0]
         gamma, statistics = self._infer(arrays, gamma, statistics=True)
-        topic_word_prior = self._topic_word_prior_vector()
+        topic_word_prior = self._topic_word_prior_matrix()
         if total_samples is None:
             rate = 1.0
             self.components_ = topic_word_prior + statistics
@@ -468,11 +505,11 @@ class LDATopics(LatentMixin, BaseEstimator):
             self.components_ += rate * (
                 topic_word_prior + (total_samples / n_samples) * statistics
             )
-        if self.doc_topic_prior == "auto":
+        if _is_auto(self.doc_topic_prior):
             self.doc_topic_prior_ = newton_step(
                 self.doc_topic_prior_, mean_expected_log(gamma), n_samples, rate
             )
-        if self.topic_word_prior == "auto":
+        if _is_auto(self.topic_word_prior):
             self.topic_word_prior_ = newton_step(
                 self.topic_word_prior_,
                 mean_expected_log(self.components_),
@@ -505,16 +542,16 @@ class LDATopics(LatentMixin, BaseEstimator):
             gamma,
             n_threads=self._n_threads,
         )
-        topic_word_prior = self._topic_word_prior_vector()
+        prior = self._topic_word_prior_matrix()
         components = self.components_
         topics_term = (
-            np.sum((topic_word_prior - components) * log_topic_word)
+            np.sum((prior - components) * log_topic_word)
             + np.sum(gammaln(components))
-            - self.n_components * np.sum(gammaln(topic_word_prior))
-            + self.n_components * gammaln(topic_word_prior.sum())
+            - np.sum(gammaln(prior))
+            + np.sum(gammaln(prior.sum(axis=1)))
             - np.sum(gammaln(components.sum(axis=1)))
         )
-        fitted_words = components.sum() - self.n_components * topic_word_prior.sum()
+        fitted_words = components.sum() - prior.sum()
         return local + doc_lengths * (topics_term / max(fitted_words, 1.0))
 
     @staticmethod
@@ -619,7 +656,7 @@ class LDATopics(LatentMixin, BaseEstimator):
             for free in ("merge", "drop"):
                 proposal = propose_split_merge(
                     self.components_,
-                    self._topic_word_prior_vector(),
+                    self._topic_word_prior_matrix(),
                     gamma / gamma.sum(axis=1, keepdims=True),
                     X,
                     self.random_state_,
