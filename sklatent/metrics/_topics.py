@@ -1,18 +1,29 @@
 """Topic metrics: coherence of top words, recovery of known topics."""
 
 import warnings
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
 from sklearn.preprocessing import normalize
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    validate_params,
+)
 from sklearn.utils.validation import check_array, check_non_negative
 
 from ..topic._cooccurrence import window_counts
 
-__all__ = ["matched_topic_cosine", "topic_coherence"]
+__all__ = [
+    "completion_perplexity",
+    "matched_topic_cosine",
+    "split_document_words",
+    "topic_coherence",
+]
 
 # gensim's smoothing of the probabilities of word pairs (direct_confirmation_measure).
 _EPSILON = 1e-12
@@ -401,3 +412,135 @@ def matched_topic_cosine(
             stacklevel=2,
         )
     return (cosine, matching) if return_matching else cosine
+
+
+def split_document_words(X, observed_fraction=0.5, random_state=None):
+    """Split each document's words at random into an observed and a held-out part.
+
+    Each word token goes to the observed part with probability
+    ``observed_fraction`` (a binomial draw per count), as in the
+    document-completion evaluation of topic models (Wallach et al., 2009).
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Whole-number word counts.
+    observed_fraction : float, default=0.5
+        Probability that a token is observed, in (0, 1).
+    random_state : int, RandomState instance or None, default=None
+        Seed of the split.
+
+    Returns
+    -------
+    observed, held_out : scipy.sparse.csr_matrix of shape (n_samples, n_features)
+        The two parts; they add up to X.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklatent.metrics import split_document_words
+    >>> observed, held_out = split_document_words(np.array([[4, 0, 6]]),
+    ...                                           random_state=0)
+    >>> (observed + held_out).toarray().tolist()
+    [[4.0, 0.0, 6.0]]
+    """
+    X = sp.csr_matrix(check_array(X, accept_sparse="csr", dtype=np.float64))
+    check_non_negative(X, "split_document_words (X)")
+    if np.any(X.data != np.rint(X.data)):
+        raise ValueError(
+            "split_document_words splits word tokens, so X must hold whole-number "
+            "counts; got fractional values (TF-IDF?)."
+        )
+    if not 0 < observed_fraction < 1:
+        raise ValueError(
+            f"observed_fraction must be in (0, 1), got {observed_fraction!r}."
+        )
+    rng = check_random_state(random_state)
+    observed = X.copy()
+    observed.data = rng.binomial(X.data.astype(np.int64), observed_fraction).astype(
+        np.float64
+    )
+    held_out = X - observed
+    observed.eliminate_zeros()
+    held_out.eliminate_zeros()
+    return observed.tocsr(), held_out.tocsr()
+
+
+def _held_out_log_probability(doc_topic, topic_word, held_out):
+    """Sum of the held-out tokens' log p(w) = log(theta_d @ beta_w)."""
+    doc_topic = doc_topic / doc_topic.sum(axis=1, keepdims=True)
+    topic_word = topic_word / topic_word.sum(axis=1, keepdims=True)
+    rows = np.repeat(np.arange(held_out.shape[0]), np.diff(held_out.indptr))
+    word_prob = np.einsum("nk,kn->n", doc_topic[rows], topic_word[:, held_out.indices])
+    return float(np.sum(held_out.data * np.log(word_prob)))
+
+
+@validate_params(
+    {
+        "model": [HasMethods(["transform"])],
+        "X": ["array-like", "sparse matrix"],
+        "observed_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def completion_perplexity(model, X, *, observed_fraction=0.5, random_state=0):
+    """Document-completion perplexity of a topic model on held-out documents.
+
+    Each document's words are split at random (:func:`split_document_words`);
+    the model infers the document's topic mixture ``theta_d`` from the observed
+    part (``model.transform``) and predicts each held-out word with probability
+    ``theta_d @ beta_w``, ``beta`` being the normalised ``components_``. The
+    perplexity is ``exp(-sum log p / held-out words)``, lower is better. It needs
+    no bound and no sampler, so it compares any topic models, of any number of
+    topics and from any library (Wallach et al., 2009, "document completion";
+    Asuncion et al., 2009).
+
+    Parameters
+    ----------
+    model : estimator
+        A fitted topic model with ``transform`` (topic mixtures) and
+        ``components_`` (topic-word weights), for example
+        :class:`~sklatent.LDATopics` or scikit-learn's
+        ``LatentDirichletAllocation``.
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Held-out documents, whole-number word counts.
+    observed_fraction : float, default=0.5
+        Share of each document's tokens that is observed.
+    random_state : int, RandomState instance or None, default=0
+        Seed of the split; fixed by default so that models are compared on the
+        same split.
+
+    Returns
+    -------
+    perplexity : float
+        Perplexity of the held-out words.
+
+    Raises
+    ------
+    ValueError
+        If no token is held out (documents too short), or X is not counts.
+
+    Examples
+    --------
+    >>> from sklatent import LDATopics
+    >>> from sklatent.datasets import make_lda_corpus
+    >>> from sklatent.metrics import completion_perplexity
+    >>> X, _, _ = make_lda_corpus(300, n_features=50, n_components=3,
+    ...                           random_state=0)
+    >>> lda = LDATopics(n_components=3, random_state=0).fit(X[:200])
+    >>> bool(completion_perplexity(lda, X[200:]) < 50)
+    True
+    """
+    observed, held_out = split_document_words(X, observed_fraction, random_state)
+    n_words = held_out.sum()
+    if n_words <= 0:
+        raise ValueError(
+            "No word was held out (the documents are too short); pass longer "
+            "documents or a smaller observed_fraction."
+        )
+    doc_topic = model.transform(observed)
+    topic_word = _topic_word_matrix(model)
+    return float(
+        np.exp(-_held_out_log_probability(doc_topic, topic_word, held_out) / n_words)
+    )
