@@ -1,5 +1,6 @@
 """Topic metrics: coherence of top words, recovery of known topics."""
 
+import itertools
 import warnings
 from numbers import Integral, Real
 
@@ -66,8 +67,9 @@ def _text_ids(texts, words_of_interest):
                 "build_analyzer()."
             )
         lengths[d + 1] = len(text)
+    tokens = itertools.chain.from_iterable(texts)
     ids = np.fromiter(
-        (index.get(token, -1) for text in texts for token in text),
+        map(index.get, tokens, itertools.repeat(-1)),
         dtype=np.int64,
         count=int(lengths.sum()),
     )

@@ -14,8 +14,8 @@ weighted means is an unbiased estimate of the likelihood (Del Moral, 2004), at a
 cost linear in the document's length.
 
 Each document gets its own seed (drawn in document order from the caller's
-random state) and its words are visited in a random order drawn from that seed,
-so the estimates do not depend on the number of threads.
+random state) for a splitmix64 generator, and its words are visited in a random
+order drawn from it, so the estimates do not depend on the number of threads.
 """
 
 import math
@@ -27,9 +27,24 @@ from ._inference import _chunk_starts, _run_kernel
 
 
 @njit(cache=True, inline="always")
-def _draw(weights, total):
-    """Index drawn with probability weights / total (numba's per-thread stream)."""
-    target = np.random.random() * total  # noqa: NPY002 (numba stream, see _document_log_likelihood)
+def _uniform(state):
+    """A uniform draw in [0, 1) from the splitmix64 generator in ``state[0]``.
+
+    A generator of a few operations that is seeded per document for free (numba's
+    Mersenne twister costs more to seed than a short document costs to score).
+    """
+    state[0] += np.uint64(0x9E3779B97F4A7C15)
+    z = state[0]
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z = z ^ (z >> np.uint64(31))
+    return (z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@njit(cache=True, inline="always")
+def _draw(weights, total, state):
+    """Index drawn with probability weights / total."""
+    target = _uniform(state) * total
     acc = 0.0
     for k in range(weights.shape[0] - 1):
         acc += weights[k]
@@ -39,25 +54,21 @@ def _draw(weights, total):
 
 
 @njit(cache=True)
-def _document_log_likelihood(tokens, topic_word_t, prior, n_particles, seed):
-    # numba compiles the legacy np.random calls into a per-thread stream; seeding
-    # it per document makes the draws independent of the threads.
-    np.random.seed(seed)  # noqa: NPY002
+def _document_log_likelihood(tokens, topic_word_t, prior, state, work):
+    counts, resampled, joint, predictive, weights, ancestors = work
+    n_particles, n_topics = counts.shape
     n_tokens = tokens.shape[0]
     # Visit the words in a random order: the estimate is valid for any order and a
     # random one spreads its error over the document.
     for i in range(n_tokens - 1, 0, -1):
-        j = np.random.randint(0, i + 1)  # noqa: NPY002
+        j = min(int(_uniform(state) * (i + 1)), i)
         tokens[i], tokens[j] = tokens[j], tokens[i]
-    n_topics = prior.shape[0]
     prior_total = prior.sum()
-    counts = np.zeros((n_particles, n_topics))
-    resampled = np.empty((n_particles, n_topics))
-    joint = np.empty((n_particles, n_topics))  # p(w_n, z_n = k | particle)
-    predictive = np.empty(n_particles)  # p(w_n | particle)
-    weights = np.full(n_particles, 1.0 / n_particles)
-    ancestors = np.empty(n_particles, dtype=np.int64)
+    counts[:] = 0.0
+    weights[:] = 1.0 / n_particles
     log_likelihood = 0.0
+    # The running product of the predictive means, logged before it underflows.
+    product = 1.0
     for n in range(n_tokens):
         word = topic_word_t[tokens[n]]
         scale = 1.0 / (n + prior_total)
@@ -69,14 +80,17 @@ def _document_log_likelihood(tokens, topic_word_t, prior, n_particles, seed):
                 total += joint[r, k]
             predictive[r] = total
             mean += weights[r] * total
-        log_likelihood += math.log(mean)
+        product *= mean
+        if product < 1e-250:
+            log_likelihood += math.log(product)
+            product = 1.0
         squares = 0.0
         for r in range(n_particles):
             weights[r] *= predictive[r] / mean
             squares += weights[r] * weights[r]
         if squares * n_particles > 2.0:
             # Fewer than half the particles effectively left: systematic resampling.
-            offset = np.random.random() / n_particles  # noqa: NPY002
+            offset = _uniform(state) / n_particles
             acc, source = weights[0], 0
             for r in range(n_particles):
                 position = offset + r / n_particles
@@ -84,29 +98,35 @@ def _document_log_likelihood(tokens, topic_word_t, prior, n_particles, seed):
                     source += 1
                     acc += weights[source]
                 ancestors[r] = source
-            for r in range(n_particles):
-                resampled[r] = counts[ancestors[r]]
-            counts, resampled = resampled, counts
+                resampled[r] = counts[source]
+            counts[:] = resampled
             weights[:] = 1.0 / n_particles
         else:
             for r in range(n_particles):
                 ancestors[r] = r
         for r in range(n_particles):
             source = ancestors[r]
-            counts[r, _draw(joint[source], predictive[source])] += 1.0
-    return log_likelihood
+            counts[r, _draw(joint[source], predictive[source], state)] += 1.0
+    return log_likelihood + math.log(product)
 
 
 @njit(cache=True)
 def _serial(offsets, tokens, topic_word_t, prior, n_particles, seeds, out):
     # offsets may be a slice of the corpus' offsets: they stay absolute.
+    n_topics = prior.shape[0]
+    work = (
+        np.empty((n_particles, n_topics)),
+        np.empty((n_particles, n_topics)),
+        np.empty((n_particles, n_topics)),
+        np.empty(n_particles),
+        np.empty(n_particles),
+        np.empty(n_particles, dtype=np.int64),
+    )
+    state = np.empty(1, dtype=np.uint64)
     for d in range(seeds.shape[0]):
+        state[0] = np.uint64(seeds[d])
         out[d] = _document_log_likelihood(
-            tokens[offsets[d] : offsets[d + 1]].copy(),
-            topic_word_t,
-            prior,
-            n_particles,
-            seeds[d],
+            tokens[offsets[d] : offsets[d + 1]].copy(), topic_word_t, prior, state, work
         )
 
 
