@@ -14,7 +14,8 @@ Models (same priors everywhere; tomotopy's prior optimisation is off)
     variational Bayes, batch: LDATopics, scikit-learn's LatentDirichletAllocation
     and gensim's LdaModel (one chunk, ``decay=0``), 20 passes (planted) or 30
     (docstrings), at most 100 inference iterations per document, tolerance 1e-3;
-    collapsed Gibbs: tomotopy 0.14's LDAModel, 200 iterations.
+    collapsed Gibbs: tomotopy 0.14's LDAModel, 200 iterations;
+    collapsed VB: LDATopics ``learning_method="cvb0"``, 40 passes.
     Each runs on one thread (BLAS limited with threadpoolctl); LDATopics and
     tomotopy also on all cores.
 
@@ -60,6 +61,7 @@ from sklatent.metrics import (
 from sklatent.topic import seeded_topic_word_prior
 
 TOMOTOPY_ITERATIONS = 200
+CVB0_PASSES = 40
 # Modules whose import has side effects (a browser, a GUI, test suites) or that
 # only warn; the rest of the standard library is read.
 _SKIPPED_MODULES = {
@@ -177,14 +179,14 @@ class SklearnStyle:
         self.cls, self.params = cls, params
 
     def fit(self, corpus):
-        return self.cls(
+        defaults = dict(
             n_components=corpus.n_topics,
             doc_topic_prior=corpus.alpha,
             topic_word_prior=corpus.eta,
             max_iter=corpus.passes,
             random_state=0,
-            **self.params,
-        ).fit(corpus.X_train)
+        )
+        return self.cls(**{**defaults, **self.params}).fit(corpus.X_train)
 
 
 class GensimFitted:
@@ -282,12 +284,15 @@ def _timed(run, corpus):
 
 
 def model_rows(corpus):
+    cvb0 = dict(learning_method="cvb0", max_iter=CVB0_PASSES)
     runs = [
         ("LDATopics batch VB", 1, SklearnStyle(LDATopics)),
+        ("LDATopics CVB0", 1, SklearnStyle(LDATopics, **cvb0)),
         ("scikit-learn batch VB", 1, SklearnStyle(LatentDirichletAllocation)),
         ("gensim LdaModel batch VB", 1, Gensim()),
         ("tomotopy Gibbs", 1, Tomotopy(workers=1)),
         ("LDATopics batch VB", "all", SklearnStyle(LDATopics, n_jobs=-1)),
+        ("LDATopics CVB0", "all", SklearnStyle(LDATopics, **cvb0, n_jobs=-1)),
         ("tomotopy Gibbs", "all", Tomotopy(workers=0)),
     ]
     if corpus.true_topics is not None:
@@ -482,7 +487,11 @@ def main():
     # Compile the kernels outside the timings.
     warm = make_lda_corpus(50, n_features=20, n_components=2, random_state=0)[0]
     for n_jobs in (1, -1):
-        LDATopics(n_components=2, max_iter=1, n_jobs=n_jobs).fit(warm)
+        for method in ("batch", "cvb0"):
+            LDATopics(
+                n_components=2, max_iter=1, learning_method=method, n_jobs=n_jobs
+            ).fit(warm)
+        LDATopics(n_components=2, max_iter=1).fit(warm).estimate_log_likelihood(warm)
     planted = planted_corpus(10 if args.quick else 1)
     print_model_table(planted, model_rows(planted))
     docstrings = docstrings_corpus(args.quick)

@@ -1,4 +1,4 @@
-"""LDATopics: latent Dirichlet allocation by batch and online variational Bayes."""
+"""LDATopics: latent Dirichlet allocation by variational Bayes (batch, online, CVB0)."""
 
 import warnings
 from numbers import Integral, Real
@@ -67,12 +67,13 @@ def _is_auto(prior):
 
 
 class LDATopics(LatentMixin, BaseEstimator):
-    """Latent Dirichlet allocation with batch and online variational Bayes.
+    """Latent Dirichlet allocation by variational Bayes: batch, online or collapsed.
 
     Each document is a mixture of ``n_components`` topics, and each topic a
     distribution over the words: the topic mixture of a document is its latent
     variable. The model is fitted by variational Bayes (Hoffman, Blei and Bach,
-    2010), in batch or online (mini-batch) mode. The parameters, their defaults and
+    2010), in batch or online (mini-batch) mode, or by collapsed variational
+    Bayes (CVB0, Asuncion et al., 2009). The parameters, their defaults and
     their meanings are those of
     :class:`sklearn.decomposition.LatentDirichletAllocation`, so that code switches
     by changing the import; the per-document inference is compiled and runs on
@@ -253,6 +254,8 @@ class LDATopics(LatentMixin, BaseEstimator):
     .. [1] M. D. Hoffman, D. M. Blei and F. Bach, "Online Learning for Latent
        Dirichlet Allocation", NeurIPS 2010.
     .. [2] T. Minka, "Estimating a Dirichlet distribution", 2000.
+    .. [3] A. Asuncion, M. Welling, P. Smyth and Y. W. Teh, "On smoothing and
+       inference for topic models", UAI 2009.
 
     Examples
     --------
