@@ -34,7 +34,8 @@ CoherenceModel for the four measures on the docstrings (same numbers, ratio), th
 seeded-topics check (3 seed words per planted topic) and the choice of the number
 of topics by the held-out log-likelihood on 10 planted corpora.
 
-Run from the repository root::
+The peers are needed: ``pip install gensim tomotopy`` (gensim 4.4 and tomotopy 0.14
+were measured). Run from the repository root::
 
     PYTHONPATH=$PWD python benchmarks/bench_lda.py [--quick]
 """
