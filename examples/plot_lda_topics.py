@@ -52,7 +52,7 @@ print(f"vocabulary: {counts.shape[1]} words, perplexity {lda.perplexity(counts):
 # probabilities within the topic.
 n_words = 8
 words = lda.top_words(n_words, feature_names=vectorizer.get_feature_names_out())
-coherence = topic_coherence(lda, counts, measure="npmi", top_n=n_words)
+coherence = topic_coherence(lda, counts, measure="c_npmi", top_n=n_words)
 topic_word = lda.topic_word_distribution_
 order = np.argsort(-topic_word, axis=1)[:, :n_words]
 

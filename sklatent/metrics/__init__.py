@@ -12,23 +12,40 @@ grid-searched.
 Topics
 ------
 :func:`topic_coherence` scores each topic of a topic model by how often its top
-words occur in the same documents of a reference corpus (UMass, Mimno et al.,
-2011; NPMI, Bouma, 2009, as used by Lau et al., 2014); :func:`make_coherence_scorer`
-makes it a scorer for grid searches. :func:`matched_topic_cosine`
+words occur together in the documents or sliding windows of a reference corpus
+(gensim's u_mass, c_uci, c_npmi and c_v); :func:`make_coherence_scorer` makes it a
+scorer for grid searches. :func:`completion_perplexity` scores how well a model
+predicts the held-out half of each document's words, and
+:func:`make_completion_perplexity_scorer` and :func:`make_log_likelihood_scorer`
+choose the number of topics by held-out prediction. :func:`matched_topic_cosine`
 compares learned topics with known ones after matching them.
 """
 
 from ._samples import c2st_score, energy_distance, mmd, mode_coverage
-from ._scorers import make_coherence_scorer, make_sample_scorer
-from ._topics import matched_topic_cosine, topic_coherence
+from ._scorers import (
+    make_coherence_scorer,
+    make_completion_perplexity_scorer,
+    make_log_likelihood_scorer,
+    make_sample_scorer,
+)
+from ._topics import (
+    completion_perplexity,
+    matched_topic_cosine,
+    split_document_words,
+    topic_coherence,
+)
 
 __all__ = [
     "c2st_score",
+    "completion_perplexity",
     "energy_distance",
     "make_coherence_scorer",
+    "make_completion_perplexity_scorer",
+    "make_log_likelihood_scorer",
     "make_sample_scorer",
     "matched_topic_cosine",
     "mmd",
     "mode_coverage",
+    "split_document_words",
     "topic_coherence",
 ]

@@ -7,9 +7,14 @@ from sklearn.utils._param_validation import StrOptions, validate_params
 
 from ..base import Integer
 from ._samples import energy_distance
-from ._topics import topic_coherence
+from ._topics import completion_perplexity, topic_coherence
 
-__all__ = ["make_coherence_scorer", "make_sample_scorer"]
+__all__ = [
+    "make_coherence_scorer",
+    "make_completion_perplexity_scorer",
+    "make_log_likelihood_scorer",
+    "make_sample_scorer",
+]
 
 
 def _cells(X):
@@ -184,5 +189,109 @@ def make_coherence_scorer(*, measure="npmi", top_n=10):
         if before is not None:
             X = before.transform(X)
         return float(np.mean(topic_coherence(final, X, measure=measure, top_n=top_n)))
+
+    return scorer
+
+
+# -- held-out scorers of topic models (completion perplexity, log-likelihood) --------
+
+
+def _final_step_and_input(estimator, X):
+    """The final estimator and X as the steps before it transform it."""
+    before, final = _split_pipeline(estimator)
+    return final, (X if before is None else before.transform(X))
+
+
+def make_completion_perplexity_scorer(*, observed_fraction=0.5, random_state=0):
+    """A scorer that rates a topic model by minus its completion perplexity.
+
+    See :func:`~sklatent.metrics.completion_perplexity`: each held-out document's
+    topic mixture is inferred from part of its words and scores the rest. Higher
+    (less negative) is better, so
+    :class:`~sklearn.model_selection.GridSearchCV` over ``n_components`` picks the
+    model that predicts unseen words best; for a
+    :class:`~sklearn.pipeline.Pipeline` the documents are first transformed by
+    the steps before the topic model.
+
+    Parameters
+    ----------
+    observed_fraction : float, default=0.5
+        Share of each document's tokens that is observed.
+    random_state : int, default=0
+        Seed of the split of the words (fixed, so that every candidate is scored
+        on the same split).
+
+    Returns
+    -------
+    scorer : callable
+        ``scorer(estimator, X, y=None) -> float``, minus the perplexity.
+
+    Examples
+    --------
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from sklatent import LDATopics
+    >>> from sklatent.datasets import make_lda_corpus
+    >>> from sklatent.metrics import make_completion_perplexity_scorer
+    >>> X, _, _ = make_lda_corpus(300, n_features=60, n_components=4,
+    ...                           random_state=0)
+    >>> search = GridSearchCV(
+    ...     LDATopics(max_iter=20, random_state=0), {"n_components": [1, 4]},
+    ...     scoring=make_completion_perplexity_scorer(), cv=3,
+    ... ).fit(X)
+    >>> search.best_params_
+    {'n_components': 4}
+    """
+
+    def scorer(estimator, X, y=None):
+        final, X = _final_step_and_input(estimator, X)
+        return -completion_perplexity(
+            final, X, observed_fraction=observed_fraction, random_state=random_state
+        )
+
+    return scorer
+
+
+def make_log_likelihood_scorer(*, n_particles=10, random_state=0):
+    """A scorer that rates a topic model by its held-out log-likelihood per word.
+
+    The log-likelihood of each held-out document is estimated by the model's
+    ``estimate_log_likelihood`` (:meth:`sklatent.LDATopics.estimate_log_likelihood`,
+    a sequential Monte Carlo estimate in the left-to-right decomposition of
+    Wallach et al., 2009), summed and divided by the number of words: higher is
+    better, and ``exp(-score)`` is the held-out perplexity. Unlike the evidence
+    lower bound of ``score``, it is the quantity model comparison asks for, and
+    it compares models of any number of topics.
+
+    Parameters
+    ----------
+    n_particles : int, default=10
+        Particles per document of the estimator.
+    random_state : int, default=0
+        Seed of the estimator (fixed, so the scorer is deterministic).
+
+    Returns
+    -------
+    scorer : callable
+        ``scorer(estimator, X, y=None) -> float``, the log-likelihood per word.
+
+    Examples
+    --------
+    >>> from sklatent import LDATopics
+    >>> from sklatent.datasets import make_lda_corpus
+    >>> from sklatent.metrics import make_log_likelihood_scorer
+    >>> X, _, _ = make_lda_corpus(200, n_features=40, n_components=3,
+    ...                           random_state=0)
+    >>> lda = LDATopics(n_components=3, random_state=0).fit(X[:150])
+    >>> scorer = make_log_likelihood_scorer()
+    >>> bool(scorer(lda, X[150:]) < 0)
+    True
+    """
+
+    def scorer(estimator, X, y=None):
+        final, X = _final_step_and_input(estimator, X)
+        log_likelihood = final.estimate_log_likelihood(
+            X, n_particles=n_particles, random_state=random_state
+        )
+        return float(log_likelihood.sum() / X.sum())
 
     return scorer

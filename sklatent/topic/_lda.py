@@ -1,5 +1,6 @@
-"""LDATopics: latent Dirichlet allocation by batch and online variational Bayes."""
+"""LDATopics: latent Dirichlet allocation by variational Bayes (batch, online, CVB0)."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -10,13 +11,16 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state, gen_batches, metadata_routing
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
+    check_array,
     check_is_fitted,
     check_non_negative,
     validate_data,
 )
 from tqdm.auto import tqdm
 
-from ..base import LatentMixin, check_integer
+from ..base import Integer, LatentMixin, check_integer
+from ._cvb0 import CVB0State
+from ._heldout import left_to_right_log_likelihood
 from ._inference import (
     csr_arrays,
     dirichlet_expectation,
@@ -31,15 +35,45 @@ from ._split_merge import propose_split_merge
 # Starting points of the variational parameters are Gamma(100, 1/100) draws, as in
 # Hoffman's onlineldavb and scikit-learn.
 _INIT_SHAPE = 100.0
+# sample() draws each word with a few machine words of temporaries; beyond this many
+# words in one call it would need gigabytes, so it asks for shorter documents.
+_MAX_SAMPLED_WORDS = 10**8
+
+
+class NonIntegerCountsWarning(UserWarning):
+    """Warning that a topic model got input that is not word counts.
+
+    LDA models word counts; a TF-IDF matrix or other real-valued weights can be
+    fitted (the updates only need non-negative numbers), but the bound is then not
+    a likelihood, perplexities are not comparable with those of counts, and
+    :meth:`LDATopics.sample` draws documents of rounded lengths. Silence it with
+    :func:`warnings.filterwarnings` once that is what you want.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from sklatent.topic import LDATopics, NonIntegerCountsWarning
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = LDATopics(n_components=2).fit(np.array([[0.5, 1.2], [2.0, 0.3]]))
+    >>> caught[0].category is NonIntegerCountsWarning
+    True
+    """
+
+
+def _is_auto(prior):
+    return isinstance(prior, str) and prior == "auto"
 
 
 class LDATopics(LatentMixin, BaseEstimator):
-    """Latent Dirichlet allocation with batch and online variational Bayes.
+    """Latent Dirichlet allocation by variational Bayes: batch, online or collapsed.
 
     Each document is a mixture of ``n_components`` topics, and each topic a
     distribution over the words: the topic mixture of a document is its latent
     variable. The model is fitted by variational Bayes (Hoffman, Blei and Bach,
-    2010), in batch or online (mini-batch) mode. The parameters, their defaults and
+    2010), in batch or online (mini-batch) mode, or by collapsed variational
+    Bayes (CVB0, Asuncion et al., 2009). The parameters, their defaults and
     their meanings are those of
     :class:`sklearn.decomposition.LatentDirichletAllocation`, so that code switches
     by changing the import; the per-document inference is compiled and runs on
@@ -53,21 +87,35 @@ class LDATopics(LatentMixin, BaseEstimator):
 
     doc_topic_prior : float or "auto", default=None
         Prior of the document-topic distribution ``theta`` (``alpha`` in the
-        literature). None means ``1 / n_components``. ``"auto"`` learns an
+        literature), any positive number (values above 1, such as the
+        ``50 / n_components`` of Griffiths and Steyvers, are allowed). None means
+        ``1 / n_components``. ``"auto"`` learns an
         asymmetric prior, one value per topic, from the data (Minka's Newton
         update, as gensim's ``alpha="auto"``), starting from ``1 / n_components``.
 
-    topic_word_prior : float or "auto", default=None
-        Prior of the topic-word distribution ``beta`` (``eta`` in the literature).
-        None means ``1 / n_components``. ``"auto"`` learns one value per word,
-        shared by the topics (as gensim's ``eta="auto"``), starting from
-        ``1 / n_components``.
+    topic_word_prior : float, "auto" or array-like of shape \
+            (n_components, n_features), default=None
+        Prior of the topic-word distribution ``beta`` (``eta`` in the literature),
+        any positive number. None means ``1 / n_components``. ``"auto"`` learns
+        one value per word, shared by the topics (as gensim's ``eta="auto"``),
+        starting from ``1 / n_components``. A matrix gives each topic its own
+        prior (as gensim's matrix ``eta``); built by
+        :func:`seeded_topic_word_prior` from seed words, it steers topic ``k``
+        towards its seed words.
 
-    learning_method : {"batch", "online"}, default="batch"
+    learning_method : {"batch", "online", "cvb0"}, default="batch"
         ``"batch"`` uses all documents in each update of the topics; ``"online"``
         updates them after each mini-batch of ``batch_size`` documents, with a
-        learning rate set by ``learning_decay`` and ``learning_offset``. Only used
-        by :meth:`fit`; :meth:`partial_fit` is always online.
+        learning rate set by ``learning_decay`` and ``learning_offset``.
+        ``"cvb0"`` is collapsed variational Bayes (Asuncion et al., 2009), the
+        deterministic counterpart of collapsed Gibbs sampling, which predicts
+        held-out words better than mean-field VB at the same priors; each of its
+        ``max_iter`` passes updates every word of every document once, starting
+        from one mean-field E-step, and keeps the same model for any ``n_jobs``.
+        The fitted topics (``components_``, pseudo-counts) mean the same in all
+        three, and :meth:`transform` infers new documents by the mean-field
+        E-step in all three. Only used by :meth:`fit`; :meth:`partial_fit` is
+        always online.
 
     learning_decay : float, default=0.7
         Exponent of the online learning rate ``(learning_offset + t) **
@@ -115,12 +163,14 @@ class LDATopics(LatentMixin, BaseEstimator):
         is kept only if the training bound improves; the search ends at the
         first move that does not improve it. It repairs fits that share
         one true topic between two fitted topics and one fitted topic between two
-        true ones. 0 (scikit-learn's behaviour) tries none.
+        true ones. 0 (scikit-learn's behaviour) tries none. A move changes three
+        topics, so positive values need ``n_components >= 3``.
 
     n_jobs : int, default=None
         Number of threads of the per-document inference and the bound. None
         means 1 unless in a :obj:`joblib.parallel_config` context; -1 means all
-        processors. The fitted model does not depend on it.
+        processors, -2 all but one, and so on (0 is refused). The fitted model
+        does not depend on it.
 
     verbose : int, default=0
         Verbosity: a progress bar over the passes and, when perplexity is
@@ -146,8 +196,10 @@ class LDATopics(LatentMixin, BaseEstimator):
     doc_topic_prior_ : float or ndarray of shape (n_components,)
         The document-topic prior used (an array when learned).
 
-    topic_word_prior_ : float or ndarray of shape (n_features,)
-        The topic-word prior used (an array when learned).
+    topic_word_prior_ : float or ndarray of shape (n_features,) or \
+            (n_components, n_features)
+        The topic-word prior used (a vector when learned, the matrix when one
+        was given).
 
     n_batch_iter_ : int
         Number of updates of the topics (starts at 1, as in scikit-learn).
@@ -192,11 +244,18 @@ class LDATopics(LatentMixin, BaseEstimator):
     same ``random_state``, a fit draws the same starting points as scikit-learn's
     (with ``n_jobs=1`` there) and follows the same iterations.
 
+    The input must be word counts. Non-negative real weights such as TF-IDF are
+    fitted too, with a :class:`NonIntegerCountsWarning`: the bound is then not a
+    likelihood of anything, and the model's documents (``sample``) have rounded
+    lengths. Topic models need counts; vectorise with ``CountVectorizer``.
+
     References
     ----------
     .. [1] M. D. Hoffman, D. M. Blei and F. Bach, "Online Learning for Latent
        Dirichlet Allocation", NeurIPS 2010.
     .. [2] T. Minka, "Estimating a Dirichlet distribution", 2000.
+    .. [3] A. Asuncion, M. Welling, P. Smyth and Y. W. Teh, "On smoothing and
+       inference for topic models", UAI 2009.
 
     Examples
     --------
@@ -222,15 +281,16 @@ class LDATopics(LatentMixin, BaseEstimator):
         "n_components": [Interval(Integral, 0, None, closed="neither")],
         "doc_topic_prior": [
             None,
-            Interval(Real, 0, 1, closed="both"),
+            Interval(Real, 0, None, closed="neither"),
             StrOptions({"auto"}),
         ],
         "topic_word_prior": [
             None,
-            Interval(Real, 0, 1, closed="both"),
+            Interval(Real, 0, None, closed="neither"),
             StrOptions({"auto"}),
+            "array-like",
         ],
-        "learning_method": [StrOptions({"batch", "online"})],
+        "learning_method": [StrOptions({"batch", "online", "cvb0"})],
         "learning_decay": [Interval(Real, 0, 1, closed="both")],
         "learning_offset": [Interval(Real, 1.0, None, closed="left")],
         "max_iter": [Interval(Integral, 0, None, closed="left")],
@@ -242,7 +302,11 @@ class LDATopics(LatentMixin, BaseEstimator):
         "max_doc_update_iter": [Interval(Integral, 0, None, closed="left")],
         "n_init": [Interval(Integral, 1, None, closed="left")],
         "split_merge_moves": [Interval(Integral, 0, None, closed="left")],
-        "n_jobs": [None, Integral],
+        "n_jobs": [
+            None,
+            Integer(None, -1, closed="right"),
+            Integer(1, None, closed="left"),
+        ],
         "verbose": ["verbose"],
         "random_state": ["random_state"],
     }
@@ -299,8 +363,27 @@ class LDATopics(LatentMixin, BaseEstimator):
     def _validate_counts(self, X, *, reset, method):
         """Validate a document-word count matrix and return it as float64 CSR."""
         X = validate_data(self, X, reset=reset, accept_sparse="csr", dtype=np.float64)
-        check_non_negative(X, f"{type(self).__name__}.{method} (word counts)")
-        return X if sp.issparse(X) else sp.csr_matrix(X)
+        name = f"{type(self).__name__}.{method}"
+        check_non_negative(X, f"{name} (word counts)")
+        X = X if sp.issparse(X) else sp.csr_matrix(X)
+        if np.any(X.data != np.rint(X.data)):
+            warnings.warn(
+                f"{name} got counts that are not whole numbers (a TF-IDF matrix or "
+                "other weights?). LDA models word counts: with weights the bound is "
+                "not a likelihood and sample() draws documents of rounded lengths. "
+                "Pass the output of CountVectorizer instead.",
+                NonIntegerCountsWarning,
+                stacklevel=3,
+            )
+        return X
+
+    @staticmethod
+    def _check_has_words(doc_lengths):
+        if doc_lengths.sum() <= 0:
+            raise ValueError(
+                "X contains no words (every count is zero); topics are learned "
+                "from documents with at least one positive count."
+            )
 
     @property
     def _n_threads(self):
@@ -313,11 +396,29 @@ class LDATopics(LatentMixin, BaseEstimator):
             np.asarray(self.doc_topic_prior_, dtype=np.float64), (self.n_components,)
         ).copy()
 
-    def _topic_word_prior_vector(self):
+    def _topic_word_prior_matrix(self):
+        """The topic-word prior of every topic and word (a broadcast view)."""
         return np.broadcast_to(
             np.asarray(self.topic_word_prior_, dtype=np.float64),
-            (self.components_.shape[1],),
+            self.components_.shape,
         )
+
+    def _check_topic_word_prior_matrix(self, n_features):
+        prior = check_array(
+            self.topic_word_prior, dtype=np.float64, input_name="topic_word_prior"
+        )
+        expected = (self.n_components, n_features)
+        if prior.shape != expected:
+            raise ValueError(
+                f"A topic_word_prior matrix must have shape (n_components, "
+                f"n_features) = {expected}, got {prior.shape}."
+            )
+        if np.any(prior <= 0):
+            raise ValueError(
+                "topic_word_prior must be positive everywhere; got a matrix with "
+                f"{int(np.sum(prior <= 0))} entries <= 0."
+            )
+        return prior
 
     def _init_latent_vars(self, n_features):
         """Draw the starting topics and set the priors."""
@@ -325,14 +426,16 @@ class LDATopics(LatentMixin, BaseEstimator):
         self.n_iter_ = 0
         self.history_ = []
         default = 1.0 / self.n_components
-        if self.doc_topic_prior == "auto":
+        if _is_auto(self.doc_topic_prior):
             self.doc_topic_prior_ = np.full(self.n_components, default)
         else:
             self.doc_topic_prior_ = (
                 default if self.doc_topic_prior is None else self.doc_topic_prior
             )
-        if self.topic_word_prior == "auto":
+        if _is_auto(self.topic_word_prior):
             self.topic_word_prior_ = np.full(n_features, default)
+        elif np.ndim(self.topic_word_prior) > 0:
+            self.topic_word_prior_ = self._check_topic_word_prior_matrix(n_features)
         else:
             self.topic_word_prior_ = (
                 default if self.topic_word_prior is None else self.topic_word_prior
@@ -340,6 +443,11 @@ class LDATopics(LatentMixin, BaseEstimator):
         self.components_ = self.random_state_.gamma(
             _INIT_SHAPE, 1.0 / _INIT_SHAPE, (self.n_components, n_features)
         )
+        # A prior matrix (seed words) shapes the starting topics too, by its excess
+        # over its smallest entry, so that the first E-step already follows the
+        # seeds; a scalar or vector prior adds nothing (scikit-learn's start).
+        prior = self._topic_word_prior_matrix()
+        self.components_ += prior - prior.min(axis=0)
         self.exp_dirichlet_component_ = exp_dirichlet_expectation(self.components_)
 
     def _learned_state(self):
@@ -356,7 +464,8 @@ class LDATopics(LatentMixin, BaseEstimator):
 
     def _record_lengths(self, X, reset):
         """Keep the distribution of document lengths, for :meth:`sample`."""
-        lengths = np.rint(np.asarray(X.sum(axis=1)).ravel()).astype(np.int64)
+        # Kept as floats: lengths beyond int64 must still reach sample()'s check.
+        lengths = np.rint(np.asarray(X.sum(axis=1)).ravel())
         values, counts = np.unique(lengths, return_counts=True)
         if not reset:
             values = np.concatenate([self._length_values, values])
@@ -399,7 +508,7 @@ class LDATopics(LatentMixin, BaseEstimator):
         """
         n_samples = gamma.shape[0]
         gamma, statistics = self._infer(arrays, gamma, statistics=True)
-        topic_word_prior = self._topic_word_prior_vector()
+        topic_word_prior = self._topic_word_prior_matrix()
         if total_samples is None:
             rate = 1.0
             self.components_ = topic_word_prior + statistics
@@ -409,11 +518,36 @@ class LDATopics(LatentMixin, BaseEstimator):
             self.components_ += rate * (
                 topic_word_prior + (total_samples / n_samples) * statistics
             )
-        if self.doc_topic_prior == "auto":
-            self.doc_topic_prior_ = newton_step(
-                self.doc_topic_prior_, mean_expected_log(gamma), n_samples, rate
+        self._update_priors(gamma, rate)
+        return gamma
+
+    def _cvb0_pass(self, arrays):
+        """One CVB0 pass; the first starts from a mean-field E-step."""
+        if self._cvb0_state is None:
+            gamma = self._infer_from_ones(arrays)
+            self._cvb0_state = CVB0State(
+                arrays,
+                exp_dirichlet_expectation(gamma),
+                self.exp_dirichlet_component_,
             )
-        if self.topic_word_prior == "auto":
+        prior = self._doc_topic_prior_vector()
+        topic_word = self._cvb0_state.sweep(
+            self._topic_word_prior_matrix(), prior, self._n_threads
+        )
+        self.components_ = self._topic_word_prior_matrix() + topic_word
+        self._update_priors(self._cvb0_state.doc_topic + prior, 1.0)
+
+    def _update_priors(self, doc_params, rate):
+        """Move "auto" priors towards the fitted distributions; refresh the topics.
+
+        ``doc_params`` are the Dirichlet parameters of the documents' mixtures.
+        """
+        n_samples = doc_params.shape[0]
+        if _is_auto(self.doc_topic_prior):
+            self.doc_topic_prior_ = newton_step(
+                self.doc_topic_prior_, mean_expected_log(doc_params), n_samples, rate
+            )
+        if _is_auto(self.topic_word_prior):
             self.topic_word_prior_ = newton_step(
                 self.topic_word_prior_,
                 mean_expected_log(self.components_),
@@ -422,7 +556,6 @@ class LDATopics(LatentMixin, BaseEstimator):
             )
         self.exp_dirichlet_component_ = exp_dirichlet_expectation(self.components_)
         self.n_batch_iter_ += 1
-        return gamma
 
     def _online_pass(self, X, total_samples):
         for rows in gen_batches(X.shape[0], self.batch_size):
@@ -446,16 +579,16 @@ class LDATopics(LatentMixin, BaseEstimator):
             gamma,
             n_threads=self._n_threads,
         )
-        topic_word_prior = self._topic_word_prior_vector()
+        prior = self._topic_word_prior_matrix()
         components = self.components_
         topics_term = (
-            np.sum((topic_word_prior - components) * log_topic_word)
+            np.sum((prior - components) * log_topic_word)
             + np.sum(gammaln(components))
-            - self.n_components * np.sum(gammaln(topic_word_prior))
-            + self.n_components * gammaln(topic_word_prior.sum())
+            - np.sum(gammaln(prior))
+            + np.sum(gammaln(prior.sum(axis=1)))
             - np.sum(gammaln(components.sum(axis=1)))
         )
-        fitted_words = components.sum() - self.n_components * topic_word_prior.sum()
+        fitted_words = components.sum() - prior.sum()
         return local + doc_lengths * (topics_term / max(fitted_words, 1.0))
 
     @staticmethod
@@ -488,10 +621,12 @@ class LDATopics(LatentMixin, BaseEstimator):
         X = self._validate_counts(X, reset=True, method="fit")
         arrays = csr_arrays(X)
         doc_lengths = np.asarray(X.sum(axis=1)).ravel()
-        if doc_lengths.sum() <= 0:
+        self._check_has_words(doc_lengths)
+        if self.split_merge_moves and self.n_components < 3:
             raise ValueError(
-                "X contains no words (every count is zero); topics are learned "
-                "from documents with at least one positive count."
+                f"split_merge_moves={self.split_merge_moves} needs n_components >= 3 "
+                "(a move merges two topics and splits a third), got "
+                f"n_components={self.n_components}; pass split_merge_moves=0."
             )
         self.random_state_ = check_random_state(self.random_state)
         best = None
@@ -503,6 +638,7 @@ class LDATopics(LatentMixin, BaseEstimator):
         scores, state = best
         for name, value in state.items():
             setattr(self, name, value)
+        del self._cvb0_state  # the fit's working memory, as large as X times K
         self._record_lengths(X, reset=True)
         self.bound_ = self._perplexity_of(scores, doc_lengths.sum())
         return self
@@ -510,6 +646,7 @@ class LDATopics(LatentMixin, BaseEstimator):
     def _fit_once(self, X, arrays, doc_lengths):
         """One fit from fresh random topics; returns the documents' final gamma."""
         self._init_latent_vars(X.shape[1])
+        self._cvb0_state = None
         passes = tqdm(
             range(self.max_iter),
             desc=type(self).__name__,
@@ -534,7 +671,7 @@ class LDATopics(LatentMixin, BaseEstimator):
             self.n_iter_ += 1
         passes.close()
         gamma = self._infer_from_ones(arrays)
-        if self.split_merge_moves and self.n_components >= 3:
+        if self.split_merge_moves:
             gamma = self._split_merge(X, arrays, doc_lengths, gamma)
         return gamma
 
@@ -542,6 +679,8 @@ class LDATopics(LatentMixin, BaseEstimator):
         """One pass over the training documents."""
         if self.learning_method == "online":
             self._online_pass(X, total_samples=X.shape[0])
+        elif self.learning_method == "cvb0":
+            self._cvb0_pass(arrays)
         else:
             self._em_step(arrays, self._random_gamma(X.shape[0]))
 
@@ -558,7 +697,7 @@ class LDATopics(LatentMixin, BaseEstimator):
             for free in ("merge", "drop"):
                 proposal = propose_split_merge(
                     self.components_,
-                    self._topic_word_prior_vector(),
+                    self._topic_word_prior_matrix(),
                     gamma / gamma.sum(axis=1, keepdims=True),
                     X,
                     self.random_state_,
@@ -569,6 +708,8 @@ class LDATopics(LatentMixin, BaseEstimator):
                 before = self._learned_state()
                 self.components_ = proposal
                 self.exp_dirichlet_component_ = exp_dirichlet_expectation(proposal)
+                # CVB0 restarts from the proposed topics.
+                self._cvb0_state = None
                 for _ in range(max(1, self.max_iter // 2)):
                     self._training_pass(X, arrays)
                 new_gamma = self._infer_from_ones(arrays)
@@ -615,6 +756,7 @@ class LDATopics(LatentMixin, BaseEstimator):
         """
         first_time = not hasattr(self, "components_")
         X = self._validate_counts(X, reset=first_time, method="partial_fit")
+        self._check_has_words(np.asarray(X.sum(axis=1)).ravel())
         if first_time:
             self.random_state_ = check_random_state(self.random_state)
             self._init_latent_vars(X.shape[1])
@@ -716,6 +858,67 @@ class LDATopics(LatentMixin, BaseEstimator):
         scores = self._document_scores(arrays, gamma, doc_lengths)
         return self._perplexity_of(scores, doc_lengths.sum())
 
+    def estimate_log_likelihood(self, X, *, n_particles=20, random_state=None):
+        """Estimate each document's log-likelihood under the fitted topics.
+
+        A sequential Monte Carlo estimate of ``log p(w_d | topics, alpha)``, the
+        topic mixture integrated out and the topics fixed at
+        ``topic_word_distribution_``: the left-to-right decomposition of Wallach
+        et al. (2009) with a particle filter in place of their Gibbs sweeps
+        (Scott and Baldridge, 2013), unbiased for the likelihood and linear in
+        the document's length. Unlike :meth:`score_samples`
+        (a lower bound) it is a likelihood that models with different numbers of
+        topics can be compared on: the held-out log-likelihood per word chooses
+        ``n_components`` (see :func:`sklatent.metrics.make_log_likelihood_scorer`).
+        Its cost grows with each document's length times ``n_particles``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Document-word counts (whole numbers; others are rounded).
+        n_particles : int, default=20
+            Particles per document; more lower the Monte Carlo error.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the draws; None falls back to the estimator's
+            ``random_state``. The estimates do not depend on ``n_jobs``.
+
+        Returns
+        -------
+        log_likelihood : ndarray of shape (n_samples,)
+            Estimated log-likelihood of each document (0 for an empty one).
+
+        References
+        ----------
+        .. [1] H. M. Wallach, I. Murray, R. Salakhutdinov and D. Mimno,
+           "Evaluation methods for topic models", ICML 2009.
+        .. [2] J. Scott and J. Baldridge, "A recursive estimate for the
+           predictive likelihood in a topic model", AISTATS 2013.
+
+        Examples
+        --------
+        >>> from sklatent.datasets import make_lda_corpus
+        >>> from sklatent.topic import LDATopics
+        >>> X, _, _ = make_lda_corpus(60, n_features=30, n_components=2,
+        ...                           doc_length=20, random_state=0)
+        >>> lda = LDATopics(n_components=2, random_state=0).fit(X[:50])
+        >>> log_likelihood = lda.estimate_log_likelihood(X[50:], random_state=0)
+        >>> log_likelihood.shape, bool(np.all(log_likelihood < 0))
+        ((10,), True)
+        """
+        check_is_fitted(self)
+        n_particles = check_integer(n_particles, "n_particles", min_value=1)
+        X = self._validate_counts(X, reset=False, method="estimate_log_likelihood")
+        if random_state is None:
+            random_state = self.random_state
+        return left_to_right_log_likelihood(
+            X,
+            self.topic_word_distribution_,
+            self._doc_topic_prior_vector(),
+            n_particles=n_particles,
+            random_state=check_random_state(random_state),
+            n_threads=self._n_threads,
+        )
+
     # ------------------------------------------------------------------ generation
 
     def inverse_transform(self, Z):
@@ -739,8 +942,10 @@ class LDATopics(LatentMixin, BaseEstimator):
     def _document_lengths(self, n_samples, doc_length, random_state):
         if doc_length is None:
             weights = self._length_counts / self._length_counts.sum()
-            return random_state.choice(self._length_values, size=n_samples, p=weights)
-        if np.ndim(doc_length) == 0:
+            lengths = random_state.choice(
+                self._length_values, size=n_samples, p=weights
+            )
+        elif np.ndim(doc_length) == 0:
             lengths = np.full(n_samples, check_integer(doc_length, "doc_length"))
         else:
             lengths = np.asarray(doc_length)
@@ -755,6 +960,14 @@ class LDATopics(LatentMixin, BaseEstimator):
             raise ValueError(
                 f"doc_length must be non-negative, got {doc_length!r}; a document "
                 "has zero or more words."
+            )
+        total = float(np.sum(lengths, dtype=np.float64))
+        if total > _MAX_SAMPLED_WORDS:
+            source = "the training documents" if doc_length is None else "doc_length"
+            raise ValueError(
+                f"sample() would draw {total:.3g} words (lengths from {source}), "
+                f"more than the {_MAX_SAMPLED_WORDS:.0e} it draws at once; pass a "
+                "smaller doc_length or fewer n_samples."
             )
         return lengths.astype(np.int64)
 

@@ -46,8 +46,9 @@ def propose_split_merge(
     ----------
     components : ndarray of shape (n_topics, n_features)
         Variational parameters of the topics (at least three).
-    topic_word_prior : ndarray of shape (n_features,)
-        Prior of the topics' word distributions.
+    topic_word_prior : ndarray of shape (n_features,) or (n_topics, n_features)
+        Prior of the topics' word distributions (one row for all, or a row per
+        topic).
     doc_topic : ndarray of shape (n_samples, n_topics)
         Topic mixtures of the training documents.
     X : sparse matrix of shape (n_samples, n_features)
@@ -65,6 +66,7 @@ def propose_split_merge(
         The proposed topics, or None if no split can be made (the broadest topic
         dominates fewer than two documents, or they form one cluster).
     """
+    prior = np.broadcast_to(topic_word_prior, components.shape)
     topic_word = components / components.sum(axis=1, keepdims=True)
     proposal = components.copy()
     if free == "merge":
@@ -73,7 +75,7 @@ def propose_split_merge(
         np.fill_diagonal(similarity, -np.inf)
         kept, freed = np.unravel_index(np.argmax(similarity), similarity.shape)
         proposal[kept] = np.maximum(
-            components[kept] + components[freed] - topic_word_prior, topic_word_prior
+            components[kept] + components[freed] - prior[freed], prior[kept]
         )
         changed = [kept, freed]
     else:
@@ -95,9 +97,9 @@ def propose_split_merge(
     halves = np.vstack(
         [np.asarray(shares[labels == c].sum(axis=0)).ravel() for c in (0, 1)]
     )
-    mass = components[broad].sum() - topic_word_prior.sum()
+    mass = components[broad].sum() - prior[broad].sum()
     halves *= mass / halves.sum()
 
-    proposal[broad] = topic_word_prior + halves[0]
-    proposal[freed] = topic_word_prior + halves[1]
+    proposal[broad] = prior[broad] + halves[0]
+    proposal[freed] = prior[freed] + halves[1]
     return proposal

@@ -7,7 +7,6 @@ import pytest
 import scipy.sparse as sp
 from scipy.special import gammaln, logsumexp, psi
 from sklearn.decomposition import LatentDirichletAllocation
-from sklearn.decomposition._online_lda_fast import _dirichlet_expectation_2d
 
 from sklatent.datasets import make_lda_corpus
 from sklatent.topic._inference import (
@@ -25,7 +24,8 @@ def _sklearn_lda_with_topics(components, prior, seed=None):
         n_components=components.shape[0], doc_topic_prior=prior, random_state=seed
     )
     lda.components_ = components
-    lda.exp_dirichlet_component_ = np.exp(_dirichlet_expectation_2d(components))
+    # Ours, which equals scikit-learn's (see test_dirichlet_expectation_...).
+    lda.exp_dirichlet_component_ = exp_dirichlet_expectation(components)
     lda.doc_topic_prior_ = prior
     lda.random_state_ = np.random.RandomState(seed)
     return lda
@@ -99,10 +99,15 @@ def test_e_step_on_two_threads_is_identical_to_one(corpus):
 
 
 def test_dirichlet_expectation_matches_scikit_learn_and_scipy():
-    params = np.random.RandomState(0).gamma(0.5, 2.0, size=(5, 7)) + 1e-3
+    X, _, _ = make_lda_corpus(50, n_features=20, n_components=3, random_state=0)
+    # A fit leaves exp(E[log beta]) of its topics, with scikit-learn's digamma.
+    fitted = LatentDirichletAllocation(n_components=3, max_iter=2).fit(X)
     np.testing.assert_allclose(
-        dirichlet_expectation(params), _dirichlet_expectation_2d(params), rtol=1e-12
+        np.exp(dirichlet_expectation(fitted.components_)),
+        fitted.exp_dirichlet_component_,
+        rtol=1e-12,
     )
+    params = np.random.RandomState(0).gamma(0.5, 2.0, size=(5, 7)) + 1e-3
     exact = psi(params) - psi(params.sum(axis=1, keepdims=True))
     np.testing.assert_allclose(dirichlet_expectation(params), exact, rtol=1e-6)
 
@@ -185,6 +190,6 @@ def test_exp_dirichlet_expectation_is_exp_of_the_expectation():
     params = np.random.RandomState(0).gamma(0.3, 3.0, size=(4, 50)) + 1e-4
     np.testing.assert_allclose(
         exp_dirichlet_expectation(params),
-        np.exp(_dirichlet_expectation_2d(params)),
+        np.exp(dirichlet_expectation(params)),
         rtol=1e-12,
     )

@@ -1,10 +1,10 @@
 """Newton updates of Dirichlet priors ("auto" priors)."""
 
 import numpy as np
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from scipy.special import gammaln, psi
+from scipy.special import gammaln, polygamma, psi
 
 from sklatent.topic._priors import mean_expected_log, newton_step
 
@@ -39,11 +39,47 @@ def test_mean_expected_log_is_the_mean_of_digamma_differences():
     np.testing.assert_allclose(mean_expected_log(params), expected)
 
 
+def _dense_newton_direction(prior, mean_log, n_observations):
+    """-H^-1 g of the Dirichlet log-likelihood, with the Hessian built in full."""
+    gradient = n_observations * (psi(prior.sum()) - psi(prior) + mean_log)
+    hessian = n_observations * (
+        polygamma(1, prior.sum()) - np.diag(polygamma(1, prior))
+    )
+    return -np.linalg.solve(hessian, gradient)
+
+
 @given(
-    arrays(np.float64, 5, elements=st.floats(1e-3, 10.0)),
-    arrays(np.float64, 5, elements=st.floats(-30.0, -1e-3)),
+    arrays(np.float64, 5, elements=st.floats(0.05, 10.0)),
+    arrays(np.float64, 5, elements=st.floats(-0.05, 0.05)),
     st.integers(1, 10000),
     st.floats(0.01, 1.0),
 )
-def test_newton_step_keeps_the_prior_positive(prior, mean_log, n, rho):
-    assert np.all(newton_step(prior, mean_log, n, rho) > 0)
+def test_newton_step_is_the_full_newton_step_where_it_stays_positive(
+    prior, noise, n, rho
+):
+    # Observations near the prior's own mean log: a short step that stays positive.
+    mean_log = psi(prior) - psi(prior.sum()) + noise * polygamma(1, prior) * prior
+    direction = _dense_newton_direction(prior, mean_log, n)
+    assume(np.all(prior + rho * direction > 0))
+    np.testing.assert_allclose(
+        newton_step(prior, mean_log, n, rho), prior + rho * direction, rtol=1e-8
+    )
+
+
+def test_newton_step_is_halved_until_the_prior_stays_positive():
+    prior = np.array([0.05, 1.0, 2.0])
+    mean_log = np.array([-60.0, -1.0, -0.5])
+    direction = _dense_newton_direction(prior, mean_log, 100)
+    assert np.any(prior + direction <= 0)
+    halvings = next(k for k in range(30) if np.all(prior + direction / 2**k > 0))
+    assert halvings > 0
+    np.testing.assert_allclose(
+        newton_step(prior, mean_log, 100), prior + direction / 2**halvings, rtol=1e-10
+    )
+
+
+def test_newton_step_keeps_the_prior_when_thirty_halvings_do_not_suffice():
+    prior = np.array([1e-3, 1.0, 2.0])
+    mean_log = np.array([-1e15, -1.0, -0.5])
+    assert np.any(prior + _dense_newton_direction(prior, mean_log, 10) / 2**30 <= 0)
+    np.testing.assert_array_equal(newton_step(prior, mean_log, 10), prior)

@@ -92,7 +92,7 @@ def test_split_merge_recovers_a_topic_a_plain_fit_misses(data_seed, fit_seed):
     assert repaired.score(X) > plain.score(X)
 
 
-@pytest.mark.parametrize("learning_method", ["batch", "online"])
+@pytest.mark.parametrize("learning_method", ["batch", "online", "cvb0"])
 def test_split_merge_never_lowers_the_training_bound(learning_method):
     X, _, _ = make_lda_corpus(
         n_samples=300, n_features=60, n_components=5, doc_length=40, random_state=4
