@@ -154,7 +154,11 @@ def test_sample_scorer_sees_the_categories_of_mixed_tables():
 
 
 def _npmi_by_hand(topic_word, counts, top_n):
-    """Mean NPMI over topics, from document frequencies counted pair by pair."""
+    """Mean NPMI over topics, from document frequencies counted pair by pair.
+
+    gensim's ``c_npmi`` with documents as windows: smoothing ``eps = 1e-12``.
+    """
+    eps = 1e-12
     occurs = np.asarray(counts.toarray() > 0)
     n_docs = occurs.shape[0]
     topics = []
@@ -166,12 +170,8 @@ def _npmi_by_hand(topic_word, counts, top_n):
                 p_i = occurs[:, top[i]].mean()
                 p_j = occurs[:, top[j]].mean()
                 p_ij = (occurs[:, top[i]] & occurs[:, top[j]]).sum() / n_docs
-                if p_ij == 0:
-                    pairs.append(-1.0)
-                elif p_ij == 1:
-                    pairs.append(1.0)
-                else:
-                    pairs.append(np.log(p_ij / (p_i * p_j)) / -np.log(p_ij))
+                pmi = np.log((p_ij + eps) / (p_i * p_j))
+                pairs.append(pmi / -np.log(p_ij + eps))
         topics.append(np.mean(pairs))
     return np.mean(topics)
 

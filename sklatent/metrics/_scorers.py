@@ -144,12 +144,14 @@ def make_sample_scorer(metric=energy_distance, *, n_samples=1000, random_state=0
 
 @validate_params(
     {
-        "measure": [StrOptions({"umass", "npmi"})],
+        "measure": [
+            StrOptions({"u_mass", "c_uci", "c_npmi", "c_v", "umass", "npmi"})
+        ],
         "top_n": [Integer(2, None, closed="left")],
     },
     prefer_skip_nested_validation=True,
 )
-def make_coherence_scorer(*, measure="npmi", top_n=10):
+def make_coherence_scorer(*, measure="c_npmi", top_n=10):
     """A scorer that rates a topic model by the mean coherence of its topics.
 
     The coherence is computed on the documents the scorer is given (in
@@ -162,8 +164,10 @@ def make_coherence_scorer(*, measure="npmi", top_n=10):
 
     Parameters
     ----------
-    measure : {"umass", "npmi"}, default="npmi"
-        Coherence measure; see :func:`topic_coherence`.
+    measure : {"u_mass", "c_uci", "c_npmi", "c_v"}, default="c_npmi"
+        Coherence measure, computed with the scored documents as windows; see
+        :func:`topic_coherence` (``"umass"`` and ``"npmi"``, sklatent 0.1's names,
+        mean ``"u_mass"`` and ``"c_npmi"``).
     top_n : int, default=10
         Number of top words per topic.
 
