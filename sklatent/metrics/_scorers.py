@@ -144,9 +144,7 @@ def make_sample_scorer(metric=energy_distance, *, n_samples=1000, random_state=0
 
 @validate_params(
     {
-        "measure": [
-            StrOptions({"u_mass", "c_uci", "c_npmi", "c_v", "umass", "npmi"})
-        ],
+        "measure": [StrOptions({"u_mass", "c_uci", "c_npmi", "c_v", "umass", "npmi"})],
         "top_n": [Integer(2, None, closed="left")],
     },
     prefer_skip_nested_validation=True,
