@@ -25,6 +25,11 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..base import ConvergenceMonitor, Integer, LatentMixin, check_sequences
 from . import _kernels
 
+# Expected number of frames below which a state counts as empty: its emission
+# parameters keep their previous values instead of a 0/0 update.
+EMPTY_STATE = 1e-10
+
+
 __all__ = ["BaseHMM"]
 
 

@@ -5,30 +5,23 @@ import numbers
 
 import numpy as np
 from scipy import linalg
-from sklearn.cluster import KMeans
 from sklearn.utils._param_validation import Interval, StrOptions
-from threadpoolctl import threadpool_limits
 
 from . import _gaussian_kernels
 from ._base import (
+    EMPTY_STATE,
     BaseHMM,
     broadcast_parameter,
     describe_rows,
     impute_feature_means,
 )
+from ._kmeans import initial_centres
 
 __all__ = ["GaussianHMM"]
 
-# Expected number of frames below which a state counts as empty: its emission
-# parameters keep their previous values instead of a 0/0 update.
-_EMPTY_STATE = 1e-10
 # Largest magnitude of X: squared deviations summed over a billion frames stay
 # finite in float64 (their overflow is what turns scores into NaN).
 _LARGEST_VALUE = 1e100
-# k-means initialisation runs on at most this many randomly chosen frames: the
-# starting means need not be exact, and k-means on all frames of a long recording
-# would cost more than the EM iterations.
-_KMEANS_MAX_FRAMES = 10_000
 
 
 def _covariance_shape(covariance_type, n_states, n_features):
@@ -385,7 +378,7 @@ class GaussianHMM(BaseHMM):
         if self.means_init is not None:
             self.means_ = self._checked_means_init(n_features)
         elif "m" in self.init_params:
-            self.means_ = self._initial_means(X, seed, restart)
+            self.means_ = initial_centres(X, self.n_components, seed, restart)
         else:
             self.means_ = previous["means_"]
         if self.covariances_init is not None:
@@ -401,28 +394,6 @@ class GaussianHMM(BaseHMM):
             }[self.covariance_type]
         else:
             self.covariances_ = previous["covariances_"]
-
-    def _initial_means(self, X, seed, restart):
-        """k-means centres in the first restart, distinct random frames after.
-
-        k-means on few frames is quick but lands on nearly the same centres from
-        any seed, so later restarts start from random frames instead: that is what
-        lets them find states told apart by their spread rather than their mean.
-        """
-        rng = np.random.RandomState(seed)
-        if restart > 0:
-            chosen = X[rng.choice(X.shape[0], self.n_components, replace=False)]
-            if len(np.unique(chosen, axis=0)) == self.n_components:
-                return chosen
-        frames = X
-        if X.shape[0] > _KMEANS_MAX_FRAMES:
-            subset = rng.choice(X.shape[0], _KMEANS_MAX_FRAMES, replace=False)
-            frames = X[np.sort(subset)]
-        # On so few frames one thread is fast, while OpenMP threads that wait for
-        # busy cores can make k-means many times slower.
-        with threadpool_limits(limits=1, user_api="openmp"):
-            kmeans = KMeans(self.n_components, n_init=1, random_state=seed)
-            return kmeans.fit(frames).cluster_centers_
 
     def _diag_variances(self):
         """Variances of "diag" and "spherical" models as (n_components, n_features)."""
@@ -470,7 +441,7 @@ class GaussianHMM(BaseHMM):
         # min_covar floor.
         n_features = self.n_features_in_
         occupancy, sums = statistics["occupancy"], statistics["sums"]
-        empty = occupancy < _EMPTY_STATE
+        empty = occupancy < EMPTY_STATE
         denominator = occupancy[:, np.newaxis]
         means_prior = self._means_prior(n_features)
         means_weight = self._means_weight()

@@ -9,13 +9,13 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ..base import Integer
 from . import _gaussian_kernels, _mixture_kernels
 from ._base import (
+    EMPTY_STATE,
     BaseHMM,
     _dirichlet_map,
     broadcast_parameter,
     impute_feature_means,
 )
 from ._gaussian import (
-    _EMPTY_STATE,
     _cached_precision_factors,
     _floor_eigenvalues,
     _precision_cholesky,
@@ -510,7 +510,7 @@ class GMMHMM(BaseHMM):
         n_features = self.n_features_in_
         weights_prior, means_prior, means_weight = self._priors(n_features)
         occupancy, sums = statistics["occupancy"], statistics["sums"]
-        empty = occupancy < _EMPTY_STATE
+        empty = occupancy < EMPTY_STATE
         if "w" in self.params:
             self.weights_ = _dirichlet_map(weights_prior, occupancy, self.weights_)
         previous_means = self.means_
@@ -528,7 +528,7 @@ class GMMHMM(BaseHMM):
     def _covariance_m_step(self, statistics, shift, means_prior, means_weight):
         n_features = self.n_features_in_
         occupancy, sums = statistics["occupancy"], statistics["sums"]
-        empty = occupancy < _EMPTY_STATE
+        empty = occupancy < EMPTY_STATE
         scale, weight = self._covariance_priors(n_features)
         deviation = self.means_ - means_prior
         if self.covariance_type in ("spherical", "diag"):
@@ -586,7 +586,7 @@ class GMMHMM(BaseHMM):
             state_occupancy = occupancy.sum(axis=1)
             denominator = state_occupancy + self.n_mix + weight + n_features + 1.0
             numerator = np.swapaxes(scale, -1, -2) + scatter.sum(axis=1)
-            for state in np.flatnonzero(state_occupancy >= _EMPTY_STATE):
+            for state in np.flatnonzero(state_occupancy >= EMPTY_STATE):
                 covariances[state] = _floor_eigenvalues(
                     numerator[state] / denominator[state], self.min_covar
                 )

@@ -5,6 +5,7 @@ import numbers
 import numpy as np
 
 from ._base import (
+    EMPTY_STATE,
     BaseHMM,
     broadcast_parameter,
     impute_feature_means,
@@ -12,7 +13,6 @@ from ._base import (
 )
 from ._count_kernels import poisson_log_prob
 from ._discrete import check_non_negative_integers, with_integer_input_tags
-from ._gaussian import _EMPTY_STATE
 from ._kmeans import initial_centres
 
 __all__ = ["PoissonHMM"]
@@ -241,7 +241,7 @@ class PoissonHMM(BaseHMM):
         lambdas = (alpha + statistics["sums"]) / np.where(
             denominator > 0, denominator, 1.0
         )
-        empty = (occupancy < _EMPTY_STATE) | (denominator <= 0)
+        empty = (occupancy < EMPTY_STATE) | (denominator <= 0)
         self.lambdas_ = np.where(empty, self.lambdas_, lambdas)
 
     def _sample_emissions(self, states, random_state):

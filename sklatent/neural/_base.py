@@ -289,6 +289,23 @@ class BaseTorchEstimator(LatentMixin, BaseEstimator, metaclass=ABCMeta):
             self.table_ = TableEncoding().fit(X, spec)
         return self.table_.encode(X)
 
+    def _class_indices(self, y, n_rows):
+        """Indices in ``classes_`` of the classes given to a conditional model.
+
+        ``y`` is one label for every row or one per row; a label not seen in fit
+        is a ValueError that names it.
+        """
+        y = np.full(n_rows, y, dtype=object) if np.ndim(y) == 0 else y
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(y, np.empty(n_rows))
+        unknown = ~np.isin(y, self.classes_)
+        if unknown.any():
+            raise ValueError(
+                f"y holds class {y[unknown][0]!r}, which was not seen in fit; the "
+                f"classes are {self.classes_.tolist()}."
+            )
+        return np.searchsorted(self.classes_, y)
+
     def _as_tensor(self, X, dtype=torch.float32, device=None):
         """Copy an array to a tensor, on the model's device unless told otherwise."""
         device = self._device if device is None else device

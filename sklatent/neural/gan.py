@@ -10,9 +10,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
-    check_consistent_length,
     check_is_fitted,
-    column_or_1d,
 )
 from torch import nn
 
@@ -372,18 +370,6 @@ None, default="from_dtype"
 
     # -- data ---------------------------------------------------------------------
 
-    def _check_labels(self, y, n_samples):
-        """Class indices of ``y`` in conditional mode."""
-        y = column_or_1d(y, warn=True)
-        check_consistent_length(y, np.empty(n_samples))
-        unknown = ~np.isin(y, self.classes_)
-        if unknown.any():
-            raise ValueError(
-                f"y holds class {y[unknown][0]!r}, which was not seen in fit; the "
-                f"classes are {self.classes_.tolist()}."
-            )
-        return np.searchsorted(self.classes_, y)
-
     def _training_tensor(self, continuous, codes, labels):
         encoded = self.encoding_.encode(continuous, codes)
         one_hot = np.eye(self._n_classes)[labels] if self.conditional else None
@@ -477,7 +463,7 @@ None, default="from_dtype"
             continuous, codes = self._validate_table(X, reset=False)
             if self.conditional and y is None:
                 raise ValueError("conditional=True needs y in partial_fit too.")
-            labels = self._check_labels(y, len(codes)) if self.conditional else None
+            labels = self._class_indices(y, len(codes)) if self.conditional else None
             X_train = self._training_tensor(continuous, codes, labels)
         self._run_epochs(net, X_train, epochs=1)
         self.net_ = net
@@ -498,10 +484,8 @@ None, default="from_dtype"
             return np.zeros((n_samples, 0))
         if y is None:
             labels = rng.choice(len(self.classes_), size=n_samples, p=self.class_prior_)
-        elif np.ndim(y) == 0:
-            labels = self._check_labels(np.full(n_samples, y, dtype=object), n_samples)
         else:
-            labels = self._check_labels(y, n_samples)
+            labels = self._class_indices(y, n_samples)
         return np.eye(len(self.classes_))[labels]
 
     def _generate(self, Z, labels):

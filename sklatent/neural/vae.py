@@ -7,7 +7,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from sklearn.base import _fit_context
-from sklearn.utils import check_consistent_length, column_or_1d
 from sklearn.utils._param_validation import Interval, StrOptions
 from skorch.callbacks import Callback
 from torch import nn
@@ -698,16 +697,7 @@ None, default="from_dtype"
 
     def _class_indicators(self, y, n_rows):
         """Indicators of given classes of a conditional model (n_rows, C)."""
-        y = np.full(n_rows, y, dtype=object) if np.ndim(y) == 0 else y
-        y = column_or_1d(y, warn=True)
-        check_consistent_length(y, np.empty(n_rows))
-        unknown = ~np.isin(y, self.classes_)
-        if unknown.any():
-            raise ValueError(
-                f"y holds class {y[unknown][0]!r}, which was not seen in fit; the "
-                f"classes are {self.classes_.tolist()}."
-            )
-        return np.eye(len(self.classes_))[np.searchsorted(self.classes_, y)]
+        return np.eye(len(self.classes_))[self._class_indices(y, n_rows)]
 
     # -- fitting ------------------------------------------------------------------
 
