@@ -89,7 +89,7 @@ class CategoricalHMM(EmissionProbabilities, BaseHMM):
         Initial state distribution.
     transmat_ : ndarray of shape (n_components, n_components)
         Transition probabilities.
-    emissionprob_ : ndarray of shape (n_components, n_symbols_)
+    emissionprob_ : ndarray of shape (n_components, ``n_symbols_``)
         ``emissionprob_[k, s]`` is the probability of symbol ``s`` in state ``k``.
     n_symbols_ : int
         Number of symbols of the model (hmmlearn's fitted ``n_features``).
