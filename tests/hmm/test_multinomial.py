@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from hmmlearn import hmm as hmmlearn_hmm
+from scipy.special import gammaln
 
 from sklatent import CategoricalHMM, MultinomialHMM
 from sklatent.datasets import (
@@ -11,7 +12,12 @@ from sklatent.datasets import (
     make_multinomial_sequences,
 )
 
-from ._emission_cases import CASES, assert_agrees_with_hmmlearn, hmmlearn_from
+from ._emission_cases import (
+    CASES,
+    assert_agrees_with_hmmlearn,
+    exact_inference,
+    hmmlearn_from,
+)
 
 pytestmark = pytest.mark.usefixtures("quiet_hmmlearn")
 
@@ -49,11 +55,38 @@ def test_frames_with_their_own_numbers_of_trials_agree_with_hmmlearn():
     X, lengths, _, _ = make_count_sequences(
         n_sequences=8, sequence_length=50, n_components=3, n_features=3, random_state=0
     )
+    # At least one trial a frame: hmmlearn scores frames with scipy's multinomial,
+    # which gives nan for zero trials before scipy 1.11 (see the next test).
+    X = X + 1
     ours = MultinomialHMM(3, n_iter=10, tol=-np.inf, **_random_start(X, 3, 2))
     ours.fit(X, lengths=lengths)
     reference = hmmlearn_from(hmmlearn_hmm.MultinomialHMM, ours)
     reference.fit(X, lengths)
     assert_agrees_with_hmmlearn(ours, reference, X, lengths)
+
+
+def test_frames_with_no_trials_have_probability_one():
+    X, lengths, _, _ = make_count_sequences(
+        n_sequences=3, sequence_length=5, n_components=2, n_features=3, random_state=1
+    )
+    X[[1, 7, 8]] = 0
+    model = MultinomialHMM(2, n_iter=3, random_state=0).fit(X, lengths=lengths)
+    n_trials = X.sum(axis=1, keepdims=True)
+    # The multinomial log-pmf written out: 0 for an all-zero frame, whatever p.
+    log_prob = (
+        gammaln(n_trials + 1)
+        - gammaln(X + 1).sum(axis=1, keepdims=True)
+        + X @ np.log(model.emissionprob_).T
+    )
+    prefix = exact_inference(model, X, lengths, log_prob)["prefix"]
+    frame_log_prob = model.score_samples(X, lengths=lengths)
+    starts = np.cumsum([0, *lengths[:-1]])
+    np.testing.assert_allclose(
+        np.concatenate(
+            [np.cumsum(frame_log_prob[a : a + n]) for a, n in zip(starts, lengths)]
+        ),
+        prefix,
+    )
 
 
 def test_defaults_equal_hmmlearn_defaults():
