@@ -33,27 +33,30 @@ __all__ = ["ModeEncoding"]
 
 # CTGAN's settings: at most 10 modes per column, modes below 0.5 % weight dropped.
 _MAX_MODES = 10
+# A joint mixture over several columns may need more modes than one column (a
+# 5 x 5 grid of clusters is five modes per column but 25 together): one mode per
+# this many training rows, between _MAX_MODES and _MAX_JOINT_MODES.
+_ROWS_PER_JOINT_MODE = 100
+_MAX_JOINT_MODES = 50
 _MIN_MODE_WEIGHT = 5e-3
 # Rows on which the mixture of a column is fitted; responsibilities use every row.
 _MIXTURE_ROWS = 5000
-# How a training row's mode is chosen: drawn from the posterior ("posterior"), or
-# the mode of largest density, weights ignored ("density").
-_MODE_CHOICE = "posterior"
 # Offsets are measured in units of this many standard deviations of the mode.
 _OFFSET_SCALE = 4.0
 # Offsets are kept inside (-1, 1), the range of the tanh that generates them.
 _OFFSET_BOUND = 0.99
 
 
-def _fit_mixture(values, n_unique, seed):
-    """A Dirichlet-process Gaussian mixture of the rows (CTGAN's settings), and
-    the responsibilities of its modes of non-negligible weight."""
+def _fit_mixture(values, n_modes, seed):
+    """A Dirichlet-process Gaussian mixture of at most ``n_modes`` modes of the
+    rows (CTGAN's settings), and the responsibilities of its modes of
+    non-negligible weight."""
     rng = np.random.default_rng(seed)
     subset = values
     if len(values) > _MIXTURE_ROWS:
         subset = values[rng.choice(len(values), _MIXTURE_ROWS, replace=False)]
     mixture = BayesianGaussianMixture(
-        n_components=min(_MAX_MODES, n_unique),
+        n_components=n_modes,
         weight_concentration_prior_type="dirichlet_process",
         weight_concentration_prior=1e-3,
         max_iter=100,
@@ -72,7 +75,8 @@ def _column_modes(values, seed):
     """Means (K, 1), Cholesky factors (K, 1, 1) and weights of the modes of one
     numeric column."""
     values = values[:, None]
-    responsibilities = _fit_mixture(values, np.unique(values).size, seed)
+    n_modes = min(_MAX_MODES, np.unique(values).size)
+    responsibilities = _fit_mixture(values, n_modes, seed)
     # The mixture's prior inflates the spread of tight modes; re-estimate the
     # means and spreads from the responsibilities alone.
     mass = responsibilities.sum(axis=0)
@@ -89,8 +93,11 @@ def _joint_modes(values, seed):
     centre, scale = values.mean(axis=0), values.std(axis=0)
     scale = np.where(scale > 0, scale, 1.0)
     standard = (values - centre) / scale
-    n_unique = len(np.unique(standard, axis=0))
-    responsibilities = _fit_mixture(standard, n_unique, seed)
+    n_modes = min(
+        max(_MAX_MODES, min(_MAX_JOINT_MODES, len(values) // _ROWS_PER_JOINT_MODE)),
+        len(np.unique(standard, axis=0)),
+    )
+    responsibilities = _fit_mixture(standard, n_modes, seed)
     mass = responsibilities.sum(axis=0)
     means = responsibilities.T @ standard / mass[:, None]
     factors = []
@@ -179,11 +186,6 @@ class ModeEncoding:
         ):
             values = continuous[:, columns]
             log_density = _log_densities(values, means, factors, weights)
-            if _MODE_CHOICE == "density":
-                density = _log_densities(values, means, factors, np.ones(len(means)))
-                log_density = np.where(
-                    density == density.max(axis=1, keepdims=True), 0.0, -np.inf
-                )
             posterior = np.exp(log_density - log_density.max(axis=1, keepdims=True))
             cumulative = np.cumsum(posterior / posterior.sum(1, keepdims=True), 1)
             draws = rng.uniform(size=(len(values), 1))

@@ -63,9 +63,11 @@ class GANSampler(BaseTorchEstimator):
     few modes: a Wasserstein critic with gradient penalty (WGAN-GP) that judges
     packs of ``pac`` rows at once (PacGAN), two time-scale learning rates, and an
     exponential moving average of the generator's weights, which is the generator
-    used after training. Numeric columns are represented as a mode of their
-    one-dimensional Gaussian mixture plus an offset (CTGAN's mode-specific
-    normalisation); categorical columns as categories. With ``conditional=True``,
+    used after training. Numeric columns are represented as a mode of a
+    full-covariance Gaussian mixture over all of them plus the whitened offset
+    from its mean (``numeric_modes="joint"``; CTGAN's mode-specific
+    normalisation of each column alone is ``"per_column"``); categorical columns
+    as categories. With ``conditional=True``,
     ``fit(X, y)`` learns one generator for all classes, which takes the class
     (one-hot) as an input beside the noise, against a critic that judges each
     row together with its class; ``sample(y=...)`` then draws rows of the
@@ -126,13 +128,15 @@ None, default="from_dtype"
         Keep generated numbers inside the range of their column in training
         (SDV's ``enforce_min_max_values``). False lets the generator's tails
         run past the extremes seen, as new data may.
-    numeric_modes : {"per_column", "joint"}, default="per_column"
-        How numeric columns are represented. ``"per_column"``: each column by a
-        mode of its own one-dimensional Gaussian mixture and an offset from it
-        (CTGAN's mode-specific normalisation). ``"joint"``: all of them by a
-        mode of one full-covariance Gaussian mixture over the columns together
-        and the whitened offset from its mean, which keeps clusters that are
-        not aligned with the axes apart (see the User Guide).
+    numeric_modes : {"joint", "per_column"}, default="joint"
+        How numeric columns are represented. ``"joint"``: all of them by a mode
+        of one full-covariance Gaussian mixture over the columns together (at
+        most one mode per 100 training rows, between 10 and 50) and the
+        whitened offset from its mean, which keeps clusters that are not
+        aligned with the axes apart. ``"per_column"``: each column by a mode of
+        its own one-dimensional Gaussian mixture (at most 10) and an offset
+        from it, CTGAN's mode-specific normalisation. The User Guide compares
+        them.
     conditional : bool, default=False
         Whether ``fit(X, y)`` learns a class-conditional generator; ``y`` must
         then hold class labels (binary or multiclass, without missing values).
@@ -276,7 +280,7 @@ None, default="from_dtype"
         average_decay=0.999,
         categorical_features="from_dtype",
         clip_to_training_range=False,
-        numeric_modes="per_column",
+        numeric_modes="joint",
         conditional=False,
         generator=None,
         critic=None,

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 
+from sklatent.datasets import make_gaussian_grid
 from sklatent.neural._modes import ModeEncoding
 
 
@@ -55,3 +56,12 @@ def test_modes_are_drawn_with_their_posterior_frequencies():
     ]
     modes = encoding.encode(X, np.zeros((len(X), 0), dtype=int))[:, 1:].argmax(1)
     np.testing.assert_allclose(np.bincount(modes) / len(X), [0.7, 0.3], atol=0.02)
+
+
+def test_a_joint_mixture_gets_more_modes_when_rows_allow():
+    X, _, _ = make_gaussian_grid(5000, random_state=0)
+    weights = ModeEncoding(X, [], seed=0, joint=True).groups_[0][2]
+    # 25 clusters need 25 joint modes (five per column would do one at a time).
+    assert len(weights) >= 25
+    small = ModeEncoding(X[:300], [], seed=0, joint=True).groups_[0][2]
+    assert len(small) <= 10
