@@ -39,6 +39,9 @@ _MAX_MODES = 10
 _ROWS_PER_JOINT_MODE = 100
 _MAX_JOINT_MODES = 50
 _MIN_MODE_WEIGHT = 5e-3
+# Ridges on the mixture's covariances tried in turn when scikit-learn's defaults
+# fail, relative to the data's mean variance.
+_RELATIVE_VARIANCE_FLOORS = (1e-3, 1e-1)
 # Rows on which the mixture of a column is fitted; responsibilities use every row.
 _MIXTURE_ROWS = 5000
 # Offsets are measured in units of this many standard deviations of the mode.
@@ -55,16 +58,35 @@ def _fit_mixture(values, n_modes, seed):
     subset = values
     if len(values) > _MIXTURE_ROWS:
         subset = values[rng.choice(len(values), _MIXTURE_ROWS, replace=False)]
-    mixture = BayesianGaussianMixture(
-        n_components=n_modes,
-        weight_concentration_prior_type="dirichlet_process",
-        weight_concentration_prior=1e-3,
-        max_iter=100,
-        random_state=seed,
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        mixture.fit(subset)
+    # Columns that are exact linear combinations of others leave the data's
+    # covariance singular, and with it that of every mode the data leave empty
+    # (scikit-learn's prior is the data's covariance): the fit is then retried
+    # with a ridge on the prior and a larger floor on the variances.
+    attempts = [{}]
+    covariance = np.atleast_2d(np.cov(subset, rowvar=False))
+    variance = np.trace(covariance) / len(covariance) or 1.0
+    for floor in _RELATIVE_VARIANCE_FLOORS:
+        ridge = floor * variance * np.eye(len(covariance))
+        attempts.append(
+            {"reg_covar": floor * variance, "covariance_prior": covariance + ridge}
+        )
+    for attempt, regularisation in enumerate(attempts, start=1):
+        mixture = BayesianGaussianMixture(
+            n_components=n_modes,
+            weight_concentration_prior_type="dirichlet_process",
+            weight_concentration_prior=1e-3,
+            max_iter=100,
+            random_state=seed,
+            **regularisation,
+        )
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                mixture.fit(subset)
+            break
+        except ValueError:
+            if attempt == len(attempts):
+                raise
     keep = mixture.weights_ > _MIN_MODE_WEIGHT
     responsibilities = mixture.predict_proba(values)[:, keep]
     used = responsibilities.sum(axis=0) > 0

@@ -9,6 +9,8 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.base import clone
+from sklearn.datasets import make_classification
+from sklearn.model_selection import train_test_split
 from sklearn.neighbors import KNeighborsClassifier
 from torch import nn
 
@@ -175,6 +177,28 @@ def test_joint_numeric_modes_generate_the_table(mixed_table):
     assert means.shape[1] == 3  # size, count and grade, modelled together
     X, _ = gan.sample(20, random_state=0)
     assert list(X.columns) == list(mixed_table.columns)
+
+
+@pytest.mark.parametrize("numeric_modes", ["joint", "per_column"])
+def test_columns_that_are_combinations_of_others_are_modelled(numeric_modes):
+    # Two of the six columns are linear combinations of the others, so the
+    # covariance of the numeric columns is singular; scikit-learn's mixture with
+    # its default regularisation fails on them (it did in the oversampling
+    # example).
+    X, y = make_classification(
+        n_samples=2400,
+        n_features=6,
+        n_informative=4,
+        weights=[0.95],
+        class_sep=0.8,
+        random_state=0,
+    )
+    X, _, y, _ = train_test_split(X, y, test_size=0.5, stratify=y, random_state=0)
+    gan = GANSampler(
+        conditional=True, numeric_modes=numeric_modes, max_epochs=1, random_state=0
+    ).fit(X, y)
+    X_new, _ = gan.sample(50, y=1, random_state=0)
+    assert np.isfinite(X_new).all()
 
 
 def test_categorical_columns_only_take_seen_categories(mixed_table):
