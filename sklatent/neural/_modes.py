@@ -50,6 +50,31 @@ _OFFSET_SCALE = 4.0
 _OFFSET_BOUND = 0.99
 
 
+def _dirichlet_process_mixture(values, n_modes, seed, floor):
+    """CTGAN's Dirichlet-process mixture fitted to ``values``; with a ``floor``,
+    a ridge of that fraction of the mean variance on the prior covariance and on
+    the variances (None: scikit-learn's defaults)."""
+    regularisation = {}
+    if floor is not None:
+        covariance = np.atleast_2d(np.cov(values, rowvar=False))
+        ridge = floor * (np.trace(covariance) / len(covariance) or 1.0)
+        regularisation = {
+            "reg_covar": ridge,
+            "covariance_prior": covariance + ridge * np.eye(len(covariance)),
+        }
+    mixture = BayesianGaussianMixture(
+        n_components=n_modes,
+        weight_concentration_prior_type="dirichlet_process",
+        weight_concentration_prior=1e-3,
+        max_iter=100,
+        random_state=seed,
+        **regularisation,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return mixture.fit(values)
+
+
 def _fit_mixture(values, n_modes, seed):
     """A Dirichlet-process Gaussian mixture of at most ``n_modes`` modes of the
     rows (CTGAN's settings), and the responsibilities of its modes of
@@ -62,30 +87,13 @@ def _fit_mixture(values, n_modes, seed):
     # covariance singular, and with it that of every mode the data leave empty
     # (scikit-learn's prior is the data's covariance): the fit is then retried
     # with a ridge on the prior and a larger floor on the variances.
-    attempts = [{}]
-    covariance = np.atleast_2d(np.cov(subset, rowvar=False))
-    variance = np.trace(covariance) / len(covariance) or 1.0
-    for floor in _RELATIVE_VARIANCE_FLOORS:
-        ridge = floor * variance * np.eye(len(covariance))
-        attempts.append(
-            {"reg_covar": floor * variance, "covariance_prior": covariance + ridge}
-        )
-    for attempt, regularisation in enumerate(attempts, start=1):
-        mixture = BayesianGaussianMixture(
-            n_components=n_modes,
-            weight_concentration_prior_type="dirichlet_process",
-            weight_concentration_prior=1e-3,
-            max_iter=100,
-            random_state=seed,
-            **regularisation,
-        )
+    floors = (None, *_RELATIVE_VARIANCE_FLOORS)
+    for attempt, floor in enumerate(floors, start=1):
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                mixture.fit(subset)
+            mixture = _dirichlet_process_mixture(subset, n_modes, seed, floor)
             break
         except ValueError:
-            if attempt == len(attempts):
+            if attempt == len(floors):
                 raise
     keep = mixture.weights_ > _MIN_MODE_WEIGHT
     responsibilities = mixture.predict_proba(values)[:, keep]

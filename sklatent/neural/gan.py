@@ -67,11 +67,10 @@ class GANSampler(BaseTorchEstimator):
     full-covariance Gaussian mixture over all of them plus the whitened offset
     from its mean (``numeric_modes="joint"``; CTGAN's mode-specific
     normalisation of each column alone is ``"per_column"``); categorical columns
-    as categories. With ``conditional=True``,
-    ``fit(X, y)`` learns one generator for all classes, which takes the class
-    (one-hot) as an input beside the noise, against a critic that judges each
-    row together with its class; ``sample(y=...)`` then draws rows of the
-    classes asked for.
+    as categories. With ``conditional=True``, ``fit(X, y)`` learns one generator
+    for all classes, which takes the class (one-hot) as an input beside the
+    noise, against a critic that judges each row together with its class;
+    ``sample(y=...)`` then draws rows of the classes asked for.
 
     ``sample`` returns new rows with their noise, ``inverse_transform`` is G,
     ``transform`` finds the noise whose row is closest to each given row (latent

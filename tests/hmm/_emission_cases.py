@@ -274,6 +274,41 @@ def exact_inference(model, X, lengths, log_prob, known_states=None):
     return result
 
 
+def assert_inference_is_exact(model, X, lengths, exact):
+    """score_samples, predict_proba, filter_proba and predict equal the enumeration
+    ``exact`` (of :func:`exact_inference`)."""
+    np.testing.assert_allclose(
+        model.score_samples(X, lengths=lengths),
+        np.concatenate(
+            [
+                np.diff(prefix, prepend=0.0)
+                for prefix in split_by_sequence(exact["prefix"], lengths)
+            ]
+        ),
+        rtol=1e-9,
+        atol=1e-9,
+    )
+    np.testing.assert_allclose(
+        model.predict_proba(X, lengths=lengths), exact["smoothed"], atol=1e-10
+    )
+    np.testing.assert_allclose(
+        model.filter_proba(X, lengths=lengths), exact["filtered"], atol=1e-10
+    )
+    # Equal symbols in a row often make several paths tie exactly: each decoded
+    # path must be one of the best.
+    for path, log_joint, best in zip(
+        split_by_sequence(model.predict(X, lengths=lengths), lengths),
+        exact["path_log_joint"],
+        split_by_sequence(exact["best"], lengths),
+    ):
+        np.testing.assert_allclose(log_joint(path), best[0], rtol=1e-12)
+
+
+def split_by_sequence(values, lengths):
+    """``values`` aligned with the frames, one array per sequence."""
+    return np.split(np.asarray(values), np.cumsum(lengths)[:-1])
+
+
 def _path_log_joint(model, log_prob, path):
     with np.errstate(divide="ignore"):
         return (

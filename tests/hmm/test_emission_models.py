@@ -10,7 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ._emission_cases import CASES, exact_inference
+from ._emission_cases import (
+    CASES,
+    assert_inference_is_exact,
+    exact_inference,
+    split_by_sequence,
+)
 
 CASE_NAMES = sorted(CASES)
 
@@ -26,38 +31,6 @@ def _with_and_without_missing(variants):
         for variant in variants
         if CASES[name].missing or not variant[0]
     ]
-
-
-def _assert_inference_is_exact(model, X, lengths, exact):
-    np.testing.assert_allclose(
-        model.score_samples(X, lengths=lengths),
-        np.concatenate(
-            [
-                np.diff(prefix, prepend=0.0)
-                for prefix in _split(exact["prefix"], lengths)
-            ]
-        ),
-        rtol=1e-9,
-        atol=1e-9,
-    )
-    np.testing.assert_allclose(
-        model.predict_proba(X, lengths=lengths), exact["smoothed"], atol=1e-10
-    )
-    np.testing.assert_allclose(
-        model.filter_proba(X, lengths=lengths), exact["filtered"], atol=1e-10
-    )
-    # Equal symbols in a row often make several paths tie exactly: each decoded
-    # path must be one of the best.
-    for path, log_joint, best in zip(
-        _split(model.predict(X, lengths=lengths), lengths),
-        exact["path_log_joint"],
-        _split(exact["best"], lengths),
-    ):
-        np.testing.assert_allclose(log_joint(path), best[0], rtol=1e-12)
-
-
-def _split(values, lengths):
-    return np.split(np.asarray(values), np.cumsum(lengths)[:-1])
 
 
 def _with_gaps(X, seed):
@@ -90,7 +63,7 @@ def test_inference_matches_enumeration_of_all_state_paths(
     exact = exact_inference(
         model, frames, lengths, case.reference_log_prob(model, frames)
     )
-    _assert_inference_is_exact(model, frames, lengths, exact)
+    assert_inference_is_exact(model, frames, lengths, exact)
 
 
 @pytest.mark.parametrize(
@@ -119,7 +92,7 @@ def test_em_step_is_the_m_step_of_the_enumerated_posteriors(name, missing, known
     # The objective is the log-likelihood of the frames (and of the labels).
     np.testing.assert_allclose(
         fitted.monitor_.history[0],
-        sum(prefix[-1] for prefix in _split(exact["prefix"], lengths)),
+        sum(prefix[-1] for prefix in split_by_sequence(exact["prefix"], lengths)),
         rtol=1e-10,
     )
     expected = case.reference_m_step(start, exact["smoothed"], X)
