@@ -15,7 +15,7 @@ from ._base import (
     describe_rows,
     impute_feature_means,
 )
-from ._kmeans import initial_centres
+from ._kmeans import data_covariance, initial_centres
 
 __all__ = ["GaussianHMM"]
 
@@ -384,7 +384,7 @@ class GaussianHMM(BaseHMM):
         if self.covariances_init is not None:
             self.covariances_ = self._checked_covariances_init(n_features)
         elif "c" in self.init_params:
-            covariance = np.atleast_2d(np.cov(X, rowvar=False))
+            covariance = data_covariance(X)
             covariance += self.min_covar * np.eye(n_features)
             self.covariances_ = {
                 "spherical": np.full(self.n_components, np.diag(covariance).mean()),

@@ -20,7 +20,7 @@ from ._gaussian import (
     _floor_eigenvalues,
     _precision_cholesky,
 )
-from ._kmeans import initial_centres
+from ._kmeans import data_covariance, initial_centres
 
 __all__ = ["GMMHMM"]
 
@@ -383,7 +383,7 @@ class GMMHMM(BaseHMM):
         # which parameters are given.
         seed = random_state.randint(np.iinfo(np.int32).max)
         X = impute_feature_means(X)
-        covariance = np.atleast_2d(np.cov(X, rowvar=False))
+        covariance = data_covariance(X)
         covariance += self.min_covar * np.eye(n_features)
         if self.weights_init is not None:
             self.weights_ = self._checked_weights_init()

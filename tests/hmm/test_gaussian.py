@@ -8,6 +8,7 @@ from hmmlearn import hmm as hmmlearn_hmm
 
 from sklatent import GaussianHMM
 from sklatent.datasets import make_hmm_sequences
+from sklatent.hmm._kmeans import data_covariance
 
 from ._models import match_states
 
@@ -30,6 +31,18 @@ def data():
         n_sequences=12, sequence_length=80, n_components=3, n_features=3, random_state=1
     )
     return X, lengths, states, params
+
+
+@pytest.mark.parametrize("n_samples", [2, 8192, 8193, 20_000])
+@pytest.mark.parametrize("n_features", [1, 5])
+def test_starting_covariance_is_the_data_covariance(n_samples, n_features):
+    # Summed over blocks of 8,192 frames, about a mean from a matrix product: the
+    # block edges and the offset must not show.
+    rng = np.random.default_rng(n_samples)
+    X = rng.normal(size=(n_samples, n_features)) @ rng.normal(size=(n_features,) * 2)
+    expected = np.atleast_2d(np.cov(X, rowvar=False))
+    np.testing.assert_allclose(data_covariance(X), expected, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(data_covariance(X + 1e8), expected, rtol=1e-6)
 
 
 def _starting_values(X, lengths, covariance_type):
