@@ -299,18 +299,24 @@ def centred_moments(X, posteriors, centres):
             sums[k] = state_sums
             squares[k] = state_squares
         return occupancy, sums, squares, missing
-    # Frame by frame: the states of a frame share its pattern of missing entries,
-    # which the branch predictor then learns.
+    # Frame by frame, each frame's missing entries as zeros in a mask rather than
+    # as branches (their pattern is one the branch predictor cannot learn): a
+    # missing entry adds exact zeros to the sums, and its weight to ``missing``.
+    filled = np.empty(n_features)
+    absent = np.empty(n_features)
     for t in range(n_frames):
-        complete = True
+        n_absent = 0.0
         for f in range(n_features):
-            if X[t, f] != X[t, f]:
-                complete = False
+            value = X[t, f]
+            present = value == value
+            filled[f] = value if present else 0.0
+            absent[f] = 0.0 if present else 1.0
+            n_absent += absent[f]
         for k in range(n_states):
             weight = posteriors[t, k]
             occupancy[k] += weight
-            if complete:
-                # Without a branch per entry, so that the loop vectorises.
+            if n_absent == 0.0:
+                # A complete frame needs no mask.
                 for f in range(n_features):
                     deviation = X[t, f] - centres[k, f]
                     weighted = weight * deviation
@@ -318,14 +324,12 @@ def centred_moments(X, posteriors, centres):
                     squares[k, f] += weighted * deviation
                 continue
             for f in range(n_features):
-                value = X[t, f]
-                if value == value:
-                    deviation = value - centres[k, f]
-                    weighted = weight * deviation
-                    sums[k, f] += weighted
-                    squares[k, f] += weighted * deviation
-                else:
-                    missing[k, f] += weight
+                deviation = filled[f] - centres[k, f]
+                deviation -= deviation * absent[f]
+                weighted = weight * deviation
+                sums[k, f] += weighted
+                squares[k, f] += weighted * deviation
+                missing[k, f] += weight * absent[f]
     return occupancy, sums, squares, missing
 
 
