@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from scipy.special import logsumexp, softmax
 from scipy.stats import multivariate_normal
 
 from sklatent import GaussianHMM
-from sklatent.hmm import _kernels
+from sklatent.hmm import _kernels, _mixture_kernels
 
 from ._enumeration import enumerate_paths
 from ._models import COVARIANCE_TYPES, dense_covariances, random_gaussian_hmm
@@ -202,3 +203,29 @@ def test_frame_no_reachable_state_can_emit_makes_its_sequence_impossible():
     )
     np.testing.assert_array_equal(posteriors, [[0.0, 1.0]] * 3)
     np.testing.assert_array_equal(counts, [[0.0, 0.0], [0.0, 2.0]])
+
+
+@given(
+    st.integers(1, 4),
+    st.integers(1, 3),
+    st.floats(1.0, 800.0),
+    st.integers(0, 2**32 - 1),
+)
+def test_mixture_kernels_equal_the_log_sum_exp(n_states, n_mix, spread, seed):
+    # GMMHMM's emission: the log-sum-exp over each state's components, and each
+    # component's share of the state's posterior. Spreads of hundreds of nats
+    # would underflow without the shift; one state no component can emit.
+    rng = np.random.default_rng(seed)
+    component_log_prob = rng.normal(scale=spread, size=(6, n_states, n_mix))
+    component_log_prob[2, 0] = -np.inf
+    posteriors = rng.dirichlet(np.ones(n_states), size=6)
+    log_prob = _mixture_kernels.mixture_log_prob(component_log_prob)
+    with np.errstate(divide="ignore"):
+        np.testing.assert_allclose(log_prob, logsumexp(component_log_prob, axis=2))
+    with np.errstate(invalid="ignore"):
+        expected = posteriors[:, :, None] * softmax(component_log_prob, axis=2)
+    expected[2, 0] = 0.0
+    responsibilities = _mixture_kernels.component_posteriors(
+        component_log_prob, posteriors
+    )
+    np.testing.assert_allclose(responsibilities, expected.reshape(6, -1), atol=1e-300)
