@@ -43,6 +43,15 @@ def _sum_components(values):
     return total
 
 
+def _shifted_exponentials(component_log_prob):
+    """exp of each component's log-probability less its state's largest, their
+    sum over each state's components, and that largest (see
+    :func:`_shift_by_state_maximum`)."""
+    shifted, largest = _shift_by_state_maximum(component_log_prob)
+    exponentials = np.exp(shifted, out=shifted)
+    return exponentials, _sum_components(exponentials), largest
+
+
 def mixture_log_prob(component_log_prob):
     """Log-density of each frame under each state's mixture.
 
@@ -64,8 +73,7 @@ def mixture_log_prob(component_log_prob):
     >>> np.exp(mixture_log_prob(component_log_prob))
     array([[0.5, 0. ]])
     """
-    shifted, largest = _shift_by_state_maximum(component_log_prob)
-    total = _sum_components(np.exp(shifted, out=shifted))
+    _, total, largest = _shifted_exponentials(component_log_prob)
     with np.errstate(divide="ignore"):
         return np.log(total) + largest
 
@@ -106,10 +114,8 @@ def component_posteriors(component_log_prob, posteriors):
     >>> component_posteriors(component_log_prob, np.array([[0.5, 0.5]]))
     array([[0.125, 0.375, 0.   , 0.   ]])
     """
-    shifted, largest = _shift_by_state_maximum(component_log_prob)
-    shares = np.exp(shifted, out=shifted)
+    shares, total, _ = _shifted_exponentials(component_log_prob)
     # Normalised within each state; a state that nothing can emit has shares of
     # exp(-inf) = 0 and a total of 0, and keeps them at 0.
-    total = _sum_components(shares)
     shares /= np.where(total > 0.0, total, 1.0)[:, :, np.newaxis]
     return _weigh_shares(shares, posteriors)
