@@ -25,11 +25,11 @@ __all__ = ["GANSampler"]
 
 # Seed stream of the table encoding's mixture fits (apart from the base's streams).
 _ENCODING = 100
-# "auto" trains for min(_AUTO_STEPS, _AUTO_STEPS_PER_ROW * n_samples) updates.
+# "auto" trains for _AUTO_STEPS_PER_ROW * n_samples updates, clipped to
+# [_MIN_AUTO_STEPS, _AUTO_STEPS].
+_MIN_AUTO_STEPS = 1000
 _AUTO_STEPS = 5000
 _AUTO_STEPS_PER_ROW = 2
-# The "auto" learning rates grow at most this much for short fits.
-_MAX_RATE_FACTOR = 5.0
 # Model samples that score() compares with the data, and their seed.
 _SCORE_SAMPLES = 1000
 _SCORE_SEED = 0
@@ -89,21 +89,17 @@ class GANSampler(BaseTorchEstimator):
 "sigmoid"}, default="relu"
         Activation of the generator's hidden layers (the critic uses leaky ReLU).
     max_epochs : int or "auto", default="auto"
-        Passes over the data in ``fit``. ``"auto"`` trains for
-        ``min(5000, 2 * n_samples)`` generator updates, rounded up to whole
-        epochs: enough to converge on large tables, and few on small ones, where
-        more passes would only let the critic memorise the rows.
+        Passes over the data in ``fit``. ``"auto"`` trains for ``2 *
+        n_samples`` generator updates, at least 1000 and at most 5000, rounded
+        up to whole epochs: a GAN needs about a thousand updates to converge on
+        the smallest tables (100 rows), and 5000 on large ones.
     batch_size : int, default=500
         Rows per update (rounded up to a multiple of ``pac``).
-    learning_rate : float or "auto", default="auto"
-        Learning rate of the generator's Adam optimiser. ``"auto"`` is 2e-4
-        for a fit of 5000 updates or more, and ``2e-4 * sqrt(5000 / n_updates)``
-        (at most five times that) for shorter ones, so a small table, which
-        gets few updates, still converges.
-    critic_learning_rate : float or "auto", default="auto"
+    learning_rate : float, default=2e-4
+        Learning rate of the generator's Adam optimiser.
+    critic_learning_rate : float, default=1e-3
         Learning rate of the critic's Adam optimiser; a faster critic (two
         time-scale update rule) keeps the generator's signal informative.
-        ``"auto"`` is 1e-3, scaled as ``learning_rate`` is.
     pac : int, default=10
         Rows the critic judges together. A critic that sees several samples at
         once detects a lack of diversity, which penalises mode collapse.
@@ -179,10 +175,6 @@ None, default="from_dtype"
         the number of categories of each discrete one.
     categorical_features_ : ndarray of bool of shape (`n_features_in_`,)
         Which columns are categorical.
-    learning_rate_ : float
-        The generator's learning rate used (``"auto"`` resolved).
-    critic_learning_rate_ : float
-        The critic's learning rate used.
     classes_ : ndarray of shape (n_classes,)
         Class labels (conditional mode only).
     class_prior_ : ndarray of shape (n_classes,)
@@ -236,14 +228,8 @@ None, default="from_dtype"
             Interval(Integral, 1, None, closed="left"),
             StrOptions({"auto"}),
         ],
-        "learning_rate": [
-            Interval(Real, 0, None, closed="neither"),
-            StrOptions({"auto"}),
-        ],
-        "critic_learning_rate": [
-            Interval(Real, 0, None, closed="neither"),
-            StrOptions({"auto"}),
-        ],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "critic_learning_rate": [Interval(Real, 0, None, closed="neither")],
         "pac": [Interval(Integral, 1, None, closed="left")],
         "gradient_penalty": [Interval(Real, 0, None, closed="left")],
         "average_decay": [Interval(Real, 0, 1, closed="left")],
@@ -272,8 +258,8 @@ None, default="from_dtype"
         activation="relu",
         max_epochs="auto",
         batch_size=500,
-        learning_rate="auto",
-        critic_learning_rate="auto",
+        learning_rate=2e-4,
+        critic_learning_rate=1e-3,
         pac=10,
         gradient_penalty=10.0,
         average_decay=0.999,
@@ -343,8 +329,8 @@ None, default="from_dtype"
 
     def _net_options(self):
         return {
-            "lr": self.learning_rate_,
-            "critic_lr": self.critic_learning_rate_,
+            "lr": self.learning_rate,
+            "critic_lr": self.critic_learning_rate,
             "average_decay": self.average_decay,
             "optimizer__betas": (0.0, 0.9),
         }
@@ -353,23 +339,9 @@ None, default="from_dtype"
         if self.max_epochs != "auto":
             return self.max_epochs
         n_batches = math.ceil(n_samples / self.batch_size)
-        steps = min(_AUTO_STEPS, _AUTO_STEPS_PER_ROW * n_samples)
-        return max(1, math.ceil(steps / n_batches))
-
-    def _set_learning_rates(self, n_samples):
-        """Resolve the "auto" learning rates for a fit on ``n_samples`` rows.
-
-        The weights move about ``learning_rate * n_updates`` in a fit; a short
-        fit gets a larger step so that it still converges (measured on small
-        tables: benchmarks/bench_tabular.py), scaled with the square root to
-        stay stable, and capped.
-        """
-        n_updates = self._epochs(n_samples) * math.ceil(n_samples / self.batch_size)
-        factor = min(_MAX_RATE_FACTOR, math.sqrt(max(1.0, _AUTO_STEPS / n_updates)))
-        auto = {"learning_rate": 2e-4 * factor, "critic_learning_rate": 1e-3 * factor}
-        for name, value in auto.items():
-            given = getattr(self, name)
-            setattr(self, name + "_", value if given == "auto" else given)
+        steps = _AUTO_STEPS_PER_ROW * n_samples
+        steps = min(_AUTO_STEPS, max(_MIN_AUTO_STEPS, steps))
+        return math.ceil(steps / n_batches)
 
     # -- data ---------------------------------------------------------------------
 
@@ -398,7 +370,6 @@ None, default="from_dtype"
         continuous, codes = self._validate_table(X, reset=True)
         self.categorical_features_ = self.table_.categorical_mask_
         labels = self._fit_labels(y, len(continuous))
-        self._set_learning_rates(len(continuous))
         self._start_fit()
         self.encoding_ = ModeEncoding(
             continuous,
