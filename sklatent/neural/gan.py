@@ -29,7 +29,7 @@ _ENCODING = 100
 # [_MIN_AUTO_STEPS, _AUTO_STEPS].
 _MIN_AUTO_STEPS = 1000
 _AUTO_STEPS = 5000
-_AUTO_STEPS_PER_ROW = 2
+_AUTO_STEPS_PER_ROW = 3
 # Model samples that score() compares with the data, and their seed.
 _SCORE_SAMPLES = 1000
 _SCORE_SEED = 0
@@ -89,7 +89,7 @@ class GANSampler(BaseTorchEstimator):
 "sigmoid"}, default="relu"
         Activation of the generator's hidden layers (the critic uses leaky ReLU).
     max_epochs : int or "auto", default="auto"
-        Passes over the data in ``fit``. ``"auto"`` trains for ``2 *
+        Passes over the data in ``fit``. ``"auto"`` trains for ``3 *
         n_samples`` generator updates, at least 1000 and at most 5000, rounded
         up to whole epochs: a GAN needs about a thousand updates to converge on
         the smallest tables (100 rows), and 5000 on large ones.

@@ -153,7 +153,7 @@ def test_score_sample_weight_of_ones_changes_nothing(fitted, ring):
 def test_auto_epochs_give_at_least_a_thousand_updates():
     X = np.random.default_rng(0).normal(size=(30, 2))
     gan = GANSampler(random_state=0).fit(X)
-    # 2 * 30 updates would be too few to converge: the floor of 1000, one
+    # 3 * 30 updates would be too few to converge: the floor of 1000, one
     # batch (one update) per epoch.
     assert len(gan.history_) == 1000
     assert gan.net_.module_.n_updates.item() == 1000
@@ -161,10 +161,10 @@ def test_auto_epochs_give_at_least_a_thousand_updates():
 
 @pytest.mark.parametrize(
     ("n_samples", "epochs"),
-    [(400, 1000), (700, 700), (1200, 800), (3000, 834), (100_000, 25)],
+    [(300, 1000), (400, 1200), (700, 1050), (1200, 1200), (3000, 834), (100_000, 25)],
 )
-def test_auto_epochs_are_two_updates_per_row_up_to_5000(n_samples, epochs):
-    # Batches of 500 rows: 2 * n_samples updates within [1000, 5000], rounded up
+def test_auto_epochs_are_three_updates_per_row_up_to_5000(n_samples, epochs):
+    # Batches of 500 rows: 3 * n_samples updates within [1000, 5000], rounded up
     # to whole epochs.
     assert GANSampler()._epochs(n_samples) == epochs
 
