@@ -83,7 +83,7 @@ def test_the_public_estimators_are_exactly_these():
 # length (as scikit-learn's own tests shorten max_iter): its default of at least
 # 1000 updates per fit would make each of its sixty checks, which test the API
 # and not convergence, take seconds.
-CHECK_PARAMS = {"GANSampler": {"max_epochs": 60}}
+CHECK_PARAMS = {"GANSampler": FAST_PARAMS["GANSampler"]}
 
 
 @parametrize_with_checks(

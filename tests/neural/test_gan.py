@@ -70,7 +70,7 @@ def test_different_random_states_give_different_models(ring):
 
 
 def test_default_training_covers_the_modes_of_a_small_ring(ring):
-    # 400 rows: the default trains for 1000 updates (600 reached 76 % of
+    # 400 rows: the default trains for 1200 updates (600 reached 76 % of
     # high-quality samples).
     X, centers = ring
     gan = GANSampler(random_state=0).fit(X)
