@@ -626,12 +626,10 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
 
     def _chunk_e_step(self, X, chunk, known):
         """Log-likelihood and M-step statistics of one chunk of sequences."""
-        emission, filtered, scale, frame_log_norm = self._forward(X, chunk, known)
-        posteriors, transition_counts = _kernels.backward(
-            emission, filtered, scale, self.transmat_, chunk.offsets, "t" in self.params
-        )
+        passed = self._forward(X, chunk, known)
+        posteriors, transition_counts = _kernels.backward(passed, "t" in self.params)
         return {
-            "log_prob": frame_log_norm.sum(),
+            "log_prob": passed.frame_log_norm.sum(),
             "start_counts": posteriors[chunk.offsets[:-1]].sum(axis=0),
             "transition_counts": transition_counts,
             "emission": self._emission_statistics(X[chunk.rows], posteriors),
@@ -663,7 +661,9 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         return {name: getattr(self, name) for name in names}
 
     def _log_likelihood(self, X, chunks, known, map_chunks):
-        sums = map_chunks(lambda chunk: self._forward(X, chunk, known)[3].sum(), chunks)
+        sums = map_chunks(
+            lambda chunk: self._forward(X, chunk, known).frame_log_norm.sum(), chunks
+        )
         return sum(sums[1:], start=sums[0])
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -720,13 +720,8 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
                 )
                 while not monitor.done:
                     statistics = self._e_step(X, chunks, known, map_chunks)
-                    if known is not None and statistics["log_prob"] == -np.inf:
-                        raise ValueError(
-                            "known_states are impossible under the starting "
-                            "parameters (a labelled state that the start or "
-                            "transition probabilities rule out); check "
-                            "startprob_init and transmat_init."
-                        )
+                    if statistics["log_prob"] == -np.inf:
+                        raise ValueError(self._impossible_message(known))
                     self._m_step(statistics)
                     monitor.report(statistics["log_prob"])
                 monitor.close()
@@ -741,6 +736,22 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         self.converged_ = self.monitor_.converged
         self.n_iter_ = self.monitor_.iter
         return self
+
+    @staticmethod
+    def _impossible_message(known):
+        if known is not None:
+            return (
+                "known_states are impossible under the starting parameters (a "
+                "labelled state that the start or transition probabilities rule "
+                "out); check startprob_init and transmat_init."
+            )
+        return (
+            "The training data are impossible under the starting parameters: a "
+            "frame has probability zero in every state the chain can be in (for "
+            "instance a symbol that emissionprob_init rules out, or a count that a "
+            "zero rate rules out), so the log-likelihood is -inf and EM cannot "
+            "improve it; check the *_init parameters."
+        )
 
     def fit_transform(
         self, X, y=None, *, lengths=None, sequence_ids=None, known_states=None
@@ -788,7 +799,7 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         return X
 
     def _forward(self, X, chunk, known=None):
-        """Scaled forward pass over one chunk (see ``_kernels.forward``)."""
+        """Forward pass over one chunk (see ``_kernels.forward``)."""
         frame_log_prob = self._emission_log_prob(X[chunk.rows])
         if known is not None:
             frame_log_prob = _clamp(frame_log_prob, known[chunk.rows])
@@ -809,11 +820,7 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
     def _posteriors(self, X, chunk):
-        emission, filtered, scale, _ = self._forward(X, chunk)
-        posteriors, _ = _kernels.backward(
-            emission, filtered, scale, self.transmat_, chunk.offsets, False
-        )
-        return posteriors
+        return _kernels.backward(self._forward(X, chunk), False)[0]
 
     def _viterbi(self, X, chunk):
         with np.errstate(divide="ignore"):
@@ -864,7 +871,7 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
             Rows sum to one.
         """
         return self._infer(
-            X, lengths, sequence_ids, lambda X, chunk: self._forward(X, chunk)[1]
+            X, lengths, sequence_ids, lambda X, chunk: self._forward(X, chunk).filtered
         )
 
     @_with_sequence_parameters
@@ -923,7 +930,10 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
             Predictive log-density of each frame.
         """
         return self._infer(
-            X, lengths, sequence_ids, lambda X, chunk: self._forward(X, chunk)[3]
+            X,
+            lengths,
+            sequence_ids,
+            lambda X, chunk: self._forward(X, chunk).frame_log_norm,
         )
 
     def score(self, X, y=None, sample_weight=None, *, lengths=None, sequence_ids=None):

@@ -162,3 +162,15 @@ def test_non_positive_emissionprob_prior_is_rejected(data):
     X, _, _, _ = data
     with pytest.raises(ValueError, match="emissionprob_prior must hold positive"):
         CategoricalHMM(2, emissionprob_prior=0.0).fit(X)
+
+
+def test_data_ruled_out_by_the_starting_parameters_are_rejected():
+    X = np.array([[0], [1], [2], [1], [0], [2]])
+    model = CategoricalHMM(
+        2,
+        n_features=3,
+        init_params="st",
+        emissionprob_init=[[0.5, 0.5, 0.0], [0.5, 0.5, 0.0]],
+    )
+    with pytest.raises(ValueError, match="impossible under the starting parameters"):
+        model.fit(X)

@@ -86,12 +86,10 @@ def test_transition_counts_equal_enumeration():
     )["transition_counts"]
 
     offsets = np.array([0, 5])
-    emission_scaled, filtered, scale, _ = _kernels.forward(
+    passed = _kernels.forward(
         model._emission_log_prob(X), model.startprob_, model.transmat_, offsets
     )
-    _, counts = _kernels.backward(
-        emission_scaled, filtered, scale, model.transmat_, offsets, True
-    )
+    _, counts = _kernels.backward(passed, True)
     np.testing.assert_allclose(counts, expected, atol=1e-10)
 
 
@@ -193,16 +191,131 @@ def test_frame_no_reachable_state_can_emit_makes_its_sequence_impossible():
     startprob = np.array([0.0, 1.0])
     transmat = np.array([[0.5, 0.5], [0.0, 1.0]])
     offsets = np.array([0, 3])
-    emission, filtered, scale, log_norm = _kernels.forward(
-        frame_log_prob, startprob, transmat, offsets
-    )
-    assert log_norm[1] == -np.inf
-    np.testing.assert_allclose(log_norm[[0, 2]], [-1.0, -0.2])
-    posteriors, counts = _kernels.backward(
-        emission, filtered, scale, transmat, offsets, True
-    )
+    passed = _kernels.forward(frame_log_prob, startprob, transmat, offsets)
+    assert passed.frame_log_norm[1] == -np.inf
+    np.testing.assert_allclose(passed.frame_log_norm[[0, 2]], [-1.0, -0.2])
+    posteriors, counts = _kernels.backward(passed, True)
     np.testing.assert_array_equal(posteriors, [[0.0, 1.0]] * 3)
     np.testing.assert_array_equal(counts, [[0.0, 0.0], [0.0, 2.0]])
+
+
+# One frame makes a state negligible (far below e^-745 of the best) that later
+# frames need: an outlier in a left-right model, an unreachable better state,
+# transitions of 1e-300. The scaled pass loses the state; the log-space rerun
+# must give the enumeration's values.
+LOSING_CASES = {
+    "left-right outlier": (
+        [1.0, 0.0],
+        [[0.9, 0.1], [0.0, 1.0]],
+        [[0.0], [40.0], [0.0], [0.0]],
+        [[0.0], [40.0]],
+    ),
+    "outlier, then back": (
+        [1.0, 0.0, 0.0],
+        [[0.8, 0.2, 0.0], [0.0, 0.8, 0.2], [0.0, 0.0, 1.0]],
+        [[0.0], [45.0], [0.0], [-45.0], [0.0]],
+        [[0.0], [45.0], [-45.0]],
+    ),
+    "tiny transition": (
+        [1.0, 0.0],
+        [[1 - 1e-300, 1e-300], [0.0, 1.0]],
+        [[100.0], [100.0], [0.0], [100.0]],
+        [[0.0], [100.0]],
+    ),
+    "subnormal start probability": (
+        [1 - 1e-310, 1e-310],
+        [[0.5, 0.5], [0.5, 0.5]],
+        [[60.0], [0.0]],
+        [[0.0], [60.0]],
+    ),
+    "two chains": (
+        [0.5, 0.5],
+        [[1.0, 0.0], [0.0, 1.0]],
+        [[0.0], [0.0], [45.0], [45.0]],
+        [[0.0], [45.0]],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", LOSING_CASES)
+def test_a_state_lost_by_the_scaled_pass_is_recovered_in_log_space(name):
+    startprob, transmat, X, means = map(np.array, LOSING_CASES[name])
+    frame_log_prob = np.column_stack(
+        [-0.5 * (X[:, 0] - mean) ** 2 - 0.5 * np.log(2 * np.pi) for mean in means[:, 0]]
+    )
+    expected = enumerate_paths(startprob, transmat, frame_log_prob)
+    offsets = np.array([0, len(X)])
+    passed = _kernels.forward(frame_log_prob, startprob, transmat, offsets)
+    assert passed.lost.tolist() == [True]
+    np.testing.assert_allclose(
+        passed.frame_log_norm.sum(), expected["log_likelihood"], rtol=1e-12
+    )
+    posteriors, counts = _kernels.backward(passed, True)
+    np.testing.assert_allclose(posteriors, expected["posteriors"], atol=1e-10)
+    np.testing.assert_allclose(counts, expected["transition_counts"], atol=1e-10)
+    for t in range(len(X)):
+        prefix = enumerate_paths(startprob, transmat, frame_log_prob[: t + 1])
+        np.testing.assert_allclose(
+            passed.filtered[t], prefix["posteriors"][t], atol=1e-10
+        )
+
+
+def test_only_the_losing_sequence_runs_in_log_space():
+    # The same left-right model on three sequences: the second has the outlier,
+    # the others no frame where an emission underflows.
+    startprob = np.array([1.0, 0.0])
+    transmat = np.array([[0.9, 0.1], [0.0, 1.0]])
+    X = np.array([0.0, 0.0, 1.0, 0.0, 40.0, 0.0, 0.0, 0.0, 2.0])
+    frame_log_prob = np.column_stack([-0.5 * X**2, -0.5 * (X - 40.0) ** 2])
+    offsets = np.array([0, 3, 7, 9])
+    passed = _kernels.forward(frame_log_prob, startprob, transmat, offsets)
+    assert passed.lost.tolist() == [False, True, False]
+    posteriors, counts = _kernels.backward(passed, True)
+    expected_counts = 0
+    for a, b in zip(offsets[:-1], offsets[1:]):
+        expected = enumerate_paths(startprob, transmat, frame_log_prob[a:b])
+        np.testing.assert_allclose(
+            passed.frame_log_norm[a:b].sum(), expected["log_likelihood"], rtol=1e-12
+        )
+        np.testing.assert_allclose(posteriors[a:b], expected["posteriors"], atol=1e-10)
+        expected_counts = expected_counts + expected["transition_counts"]
+    np.testing.assert_allclose(counts, expected_counts, atol=1e-10)
+
+
+def test_ergodic_chains_are_not_watched():
+    # Without tiny transitions a state lost at one frame stays negligible, so the
+    # scaled pass is kept even where a frame's emissions underflow.
+    frame_log_prob = np.array([[0.0, -900.0], [-900.0, 0.0], [0.0, -900.0]])
+    transmat = np.array([[0.9, 0.1], [0.1, 0.9]])
+    passed = _kernels.forward(
+        frame_log_prob, np.array([0.5, 0.5]), transmat, np.array([0, 3])
+    )
+    assert not passed.lost.any()
+    expected = enumerate_paths(np.array([0.5, 0.5]), transmat, frame_log_prob)
+    np.testing.assert_allclose(
+        passed.frame_log_norm.sum(), expected["log_likelihood"], rtol=1e-12
+    )
+
+
+def test_viterbi_counts_a_frame_no_path_can_emit_as_missing():
+    # Frame 2 is impossible in every state; the frames after it still decide.
+    with np.errstate(divide="ignore"):
+        frame_log_prob = np.log(
+            np.array([[0.9, 0.1], [0.9, 0.1], [0.0, 0.0], [0.1, 0.9], [0.1, 0.9]])
+        )
+    transmat = np.array([[0.8, 0.2], [0.2, 0.8]])
+    with np.errstate(divide="ignore"):
+        states = _kernels.viterbi(
+            frame_log_prob,
+            np.log([0.5, 0.5]),
+            np.log(transmat),
+            np.array([0, 5]),
+        )
+    missing = frame_log_prob.copy()
+    missing[2] = 0.0
+    expected = enumerate_paths(np.array([0.5, 0.5]), transmat, missing)["path"]
+    np.testing.assert_array_equal(states, expected)
+    assert states[-1] == 1
 
 
 @given(
