@@ -15,7 +15,11 @@ import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_random_state, metadata_routing
 from sklearn.utils._param_validation import Interval, InvalidParameterError
-from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_array,
+    check_is_fitted,
+)
 from tqdm.auto import tqdm
 
 __all__ = [
@@ -500,7 +504,7 @@ class LatentMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, metaclass=A
         y : Ignored
             Not used, present for API consistency.
         sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the rows in the mean.
+            Non-negative weights of the rows in the mean, one per row.
         **metadata : dict
             Passed on to :meth:`score_samples` (for example sequence boundaries).
 
@@ -510,4 +514,8 @@ class LatentMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, metaclass=A
             Weighted mean of the per-row scores.
         """
         scores = self.score_samples(X, **metadata)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, scores, ensure_non_negative=True
+            )
         return float(np.average(scores, weights=sample_weight))

@@ -20,12 +20,12 @@ numpy array or a pandas DataFrame), the kind of each column:
 array of the ``"numeric"`` and ``"integer"`` columns (the *continuous* part) and an
 integer array of category indices of the ``"categorical"`` and ``"binary"`` columns
 (the *discrete* part). :meth:`TableEncoding.decode` is the way back, in the user's
-format (a DataFrame with the training columns and dtypes when fitted on one),
-optionally clipping numbers to the range seen in training.
+format (a DataFrame with the training columns and dtypes when fitted on one,
+each number made into a value its dtype holds), optionally clipping numbers to the
+range seen in training.
 """
 
 import numpy as np
-from sklearn.utils.validation import check_array
 
 __all__ = ["COLUMN_KINDS", "TableEncoding", "categorical_mask"]
 
@@ -120,9 +120,14 @@ def categorical_mask(categorical_features, X, feature_names=None):
 
 
 def is_missing(values):
-    """Mask of missing entries (None or NaN) in an object array."""
-    # NaN is the one value that differs from itself.
-    return np.equal(values, None) | (values != values)
+    """Mask of missing entries (None, NaN, and pandas' NA and NaT) in an object
+    array."""
+    try:
+        from pandas import isna
+    except ImportError:  # without pandas, None and NaN are the missing values
+        # NaN is the one value that differs from itself.
+        return np.equal(values, None) | (values != values)
+    return np.asarray(isna(values), dtype=bool)
 
 
 def _numeric_kind(values):
@@ -246,34 +251,49 @@ class TableEncoding:
         else:
             X = np.asarray(X, dtype=object if mask.any() else None)
             numeric, categorical = X[:, ~mask], X[:, mask].astype(object)
-        self._check_numbers(numeric)
-        numeric = check_array(
-            numeric, dtype=np.float64, ensure_2d=False, ensure_min_features=0
-        )
-        numeric = numeric.reshape(len(categorical), -1)
+        numeric = self._numeric_array(numeric, len(categorical))
         check_float32_range(numeric)
         missing = is_missing(categorical)
         if missing.any():
             column = np.flatnonzero(mask)[np.nonzero(missing)[1][0]]
             raise ValueError(
-                f"Categorical column {column} of X has missing values (None or NaN); "
-                "impute them or encode missingness as a category of its own."
+                f"Categorical column {column} of X has missing values (None, NaN "
+                "or NA); impute them or encode missingness as a category of its own."
             )
         return numeric, categorical
 
-    def _check_numbers(self, numeric):
-        """Raise a clear error for a column that is not numeric."""
+    def _numeric_array(self, numeric, n_rows):
+        """The numeric columns as a float64 array; a clear error for a column
+        that is not numeric or not finite."""
         columns = numeric.items() if is_frame(numeric) else enumerate(numeric.T)
+        array = np.empty((n_rows, numeric.shape[1]))
         for position, (name, column) in enumerate(columns):
+            index = np.flatnonzero(~self.categorical_mask_)[position]
+            if np.asarray(column).dtype.kind in "mM":
+                raise ValueError(
+                    f"Column {index} ({name!r}) of X holds dates or durations "
+                    f"({np.asarray(column).dtype}); convert it to numbers (for "
+                    "instance seconds since a reference time) or name it in "
+                    "categorical_features."
+                )
             try:
-                np.asarray(column, dtype=np.float64)
+                if hasattr(column, "to_numpy"):  # pandas' NA is missing, too
+                    values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+                else:
+                    values = np.asarray(column, dtype=np.float64)
             except (TypeError, ValueError):
-                index = np.flatnonzero(~self.categorical_mask_)[position]
                 raise ValueError(
                     f"Column {index} ({name!r}) of X is not numeric; name it in "
                     "categorical_features (or give it a categorical dtype in a "
                     "DataFrame, with categorical_features='from_dtype')."
                 ) from None
+            if not np.isfinite(values).all():
+                raise ValueError(
+                    f"Column {index} ({name!r}) of X holds NaN or infinite "
+                    "values; impute or drop them before fitting or scoring."
+                )
+            array[:, position] = values
+        return array
 
     def _numbers(self, numeric):
         """The continuous columns among the numeric ones."""
@@ -384,10 +404,50 @@ class TableEncoding:
         )
         return table.astype(np.float64) if numeric_categories else table
 
+    def widen_range(self, continuous):
+        """Widen ``min_`` and ``max_`` to hold new rows of the continuous columns
+        (a later batch of a stream)."""
+        if len(continuous):
+            self.min_ = np.minimum(self.min_, continuous.min(axis=0))
+            self.max_ = np.maximum(self.max_, continuous.max(axis=0))
+
     def _frame(self, ordered):
         import pandas as pd
 
         columns = {}
-        for name, column in zip(self._columns, ordered):
-            columns[name] = pd.Series(column).astype(self._dtypes[name])
+        for index, (name, column) in enumerate(zip(self._columns, ordered)):
+            dtype = self._dtypes[name]
+            if self.kinds_[index] in _CONTINUOUS:
+                column = _representable(column, dtype)
+            columns[name] = pd.Series(column).astype(dtype)
         return pd.DataFrame(columns, columns=self._columns)
+
+
+def _representable(values, dtype):
+    """Numbers made into values that a column of ``dtype`` can hold.
+
+    A generated number may lie outside what the training column's dtype holds
+    (a uint8 column sampled at -1, a categorical column of numbers that was
+    modelled as a number): bools are thresholded at 1/2, integers rounded and
+    clipped to their dtype's range, and the numbers of a categorical dtype snapped
+    to the nearest of its categories. Other dtypes take the values as they are.
+    """
+    import pandas as pd
+
+    if isinstance(dtype, pd.CategoricalDtype):
+        categories = np.asarray(dtype.categories)
+        if categories.dtype.kind not in "iuf" or not len(categories):
+            return values
+        order = np.argsort(categories)
+        ordered = categories[order].astype(np.float64)
+        cuts = (ordered[1:] + ordered[:-1]) / 2
+        return categories[order][np.searchsorted(cuts, values)]
+    if pd.api.types.is_bool_dtype(dtype):
+        return values >= 0.5
+    if pd.api.types.is_integer_dtype(dtype):
+        limits = np.iinfo(getattr(dtype, "numpy_dtype", dtype))
+        largest = float(limits.max)
+        if largest > limits.max:  # float(2**63 - 1) is 2**63: take the float below
+            largest = np.nextafter(largest, 0.0)
+        return np.clip(np.rint(values), limits.min, largest)
+    return values

@@ -435,6 +435,7 @@ None, default="from_dtype"
         else:
             net = self.net_
             continuous, codes = self._validate_table(X, reset=False)
+            self.table_.widen_range(continuous)
             if self.conditional and y is None:
                 raise ValueError("conditional=True needs y in partial_fit too.")
             labels = self._class_indices(y, len(codes)) if self.conditional else None

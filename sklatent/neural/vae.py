@@ -663,15 +663,18 @@ None, default="from_dtype"
         """The features of a table as the network reads them (float64).
 
         Numeric columns with two values that are not integers are continuous
-        (so new rows may hold other values); with ``stream`` (the first batch of
-        ``partial_fit``) every numeric column is: one batch cannot tell whether
-        a column is constant, binary or integer-valued in the whole stream.
+        (so new rows may hold other values); with ``stream`` (a batch of
+        ``partial_fit``) every numeric column is, since one batch cannot tell
+        whether a column is constant, binary or integer-valued in the whole
+        stream, and each later batch widens the training range.
         """
         continuous, codes = self._validate_table(X, reset=reset)
         if reset:
             columns = _columns_to_model_as_numbers(self.table_, stream)
             if len(columns):
                 continuous, codes = _make_continuous(self.table_, X, columns)
+        elif stream:
+            self.table_.widen_range(continuous)
         continuous = self._check_range(continuous)
         if reset:
             self.categorical_features_ = self.table_.categorical_mask_
@@ -749,10 +752,13 @@ None, default="from_dtype"
         classes) from this first batch; later calls keep them. As one batch
         cannot tell whether a numeric column is constant, binary or
         integer-valued in the whole stream, every numeric column is modelled
-        as continuous. The noise variances follow
-        the moving average of the squared residuals of the batches (``fit`` ends
-        by setting them exactly on its training rows), and a mixture sampling
-        prior is refitted to the codes of ``X``.
+        as continuous; samples still come back in the columns' dtypes (a
+        DataFrame's integer columns rounded, its bool columns thresholded at
+        1/2), and ``clip_to_training_range`` clips to the range of all batches
+        so far. The noise variances follow the moving average of the squared
+        residuals of the batches (``fit`` ends by setting them exactly on its
+        training rows), and a mixture sampling prior is refitted to the codes of
+        ``X`` (kept as it is when ``X`` has a single row).
 
         Parameters
         ----------
@@ -786,7 +792,7 @@ None, default="from_dtype"
         self._run_epochs(net, X_train, epochs=1)
         self.net_ = net
         self.history_ = net.history
-        if self.sampling_prior == "mixture":
+        if self.sampling_prior == "mixture" and (first_call or len(rows) > 1):
             self._fit_sampling_prior(rows)
         return self
 

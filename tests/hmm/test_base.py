@@ -54,6 +54,10 @@ def test_score_is_the_mean_log_likelihood_per_frame(data, fitted):
     assert fitted.score(X, sample_weight=weights, lengths=lengths) == pytest.approx(
         np.average(log_prob, weights=weights)
     )
+    with pytest.raises(ValueError, match="Negative values"):
+        fitted.score(X, sample_weight=-weights, lengths=lengths)
+    with pytest.raises(ValueError, match="sample_weight.shape"):
+        fitted.score(X, sample_weight=weights[:-1], lengths=lengths)
 
 
 def test_fit_transform_uses_the_sequences(data):

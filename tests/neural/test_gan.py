@@ -125,6 +125,16 @@ def test_partial_fit_trains_one_epoch_per_call(ring):
     assert not np.array_equal(before, gan.sample(5, random_state=0)[0])
 
 
+def test_partial_fit_clips_to_the_range_of_every_batch(ring):
+    X = ring[0]
+    gan = GANSampler(random_state=0, batch_size=100, clip_to_training_range=True)
+    gan.partial_fit(X[:100])
+    gan.partial_fit(3.0 * X[100:])
+    seen = np.vstack([X[:100], 3.0 * X[100:]])
+    np.testing.assert_array_equal(gan.table_.min_, seen.min(0))
+    np.testing.assert_array_equal(gan.table_.max_, seen.max(0))
+
+
 def test_score_is_reproduced_by_a_separate_fit(fitted, ring):
     X = ring[0]
     again = GANSampler(random_state=0, **FAST).fit(X)

@@ -126,7 +126,7 @@ def test_unseen_values_of_discrete_columns_are_rejected():
         table.encode(np.array([[0.2, 1.0, 5]]))
 
 
-@given(st.sampled_from([None, np.nan]), st.integers(0, 3))
+@given(st.sampled_from([None, np.nan, pd.NA, pd.NaT]), st.integers(0, 3))
 def test_missing_categories_are_rejected(missing, row):
     X = np.array([[0.1, "a"], [0.2, "b"], [0.3, "a"], [0.4, "b"]], dtype=object)
     X[row, 1] = missing
@@ -188,3 +188,78 @@ def test_bad_categorical_specs_are_rejected(frame, spec, message):
 def test_column_names_need_a_frame():
     with pytest.raises(ValueError, match="needs X to be a DataFrame"):
         categorical_mask(["colour"], np.zeros((3, 2)))
+
+
+@pytest.mark.parametrize(
+    "dtype, low, high",
+    [("uint8", 0, 2), ("int8", 120, 127), ("Int16", -5, 5), ("uint64", 0, 9)],
+)
+def test_generated_integers_stay_inside_their_dtype(dtype, low, high):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {"x": rng.normal(size=30), "n": rng.integers(low, high + 1, 30)}
+    ).astype({"n": dtype})
+    table = TableEncoding().fit(frame)
+    continuous, codes = table.encode(frame)
+    # Far outside the training values on both sides, as an untrained model draws.
+    continuous[:, 1] = np.linspace(-400.0, 1e30, len(continuous))
+    back = table.decode(continuous, codes)
+    assert back["n"].dtype == frame["n"].dtype
+    limits = np.iinfo(frame["n"].dtype.numpy_dtype if dtype == "Int16" else dtype)
+    values = back["n"].to_numpy(dtype=np.float64)
+    assert values.min() == max(limits.min, -400) and values.max() > 1e2
+
+
+def test_numbers_of_a_bool_column_are_thresholded():
+    frame = pd.DataFrame({"flag": [True, False, True], "x": [0.1, 0.5, 0.2]})
+    table = TableEncoding().fit(frame)
+    # A stream's first batch models every numeric column as a number.
+    table.kinds_ = np.array(["numeric", "numeric"])
+    table.continuous_, table.discrete_, table.categories_ = np.arange(2), [], []
+    back = table.decode(
+        np.array([[0.7, 0.0], [0.3, 0.0], [-2.0, 0.0]]), np.zeros((3, 0), dtype=int)
+    )
+    assert back["flag"].tolist() == [True, False, False]
+
+
+def test_a_categorical_dtype_of_numbers_modelled_as_a_number_keeps_its_categories():
+    frame = pd.DataFrame({"level": pd.Categorical([1.5, 2.5, 10.0, 2.5, 1.5])})
+    table = TableEncoding().fit(frame, categorical_features=None)
+    assert table.kinds_.tolist() == ["numeric"]
+    continuous = np.array([[-3.0], [2.1], [6.0], [6.4], [99.0]])
+    back = table.decode(continuous, np.zeros((5, 0), dtype=int))
+    assert back["level"].tolist() == [1.5, 2.5, 2.5, 10.0, 10.0]
+    assert back["level"].dtype == frame["level"].dtype
+
+
+def test_an_all_categorical_frame_round_trips(frame):
+    categories = frame[["colour", "label"]]
+    table = TableEncoding().fit(categories, "from_dtype")
+    assert table.continuous_.size == 0
+    pd.testing.assert_frame_equal(table.decode(*table.encode(categories)), categories)
+
+
+def test_dates_are_rejected_with_their_column_named():
+    frame = pd.DataFrame(
+        {"x": [0.1, 0.2, 0.3], "when": pd.date_range("2020", periods=3)}
+    )
+    with pytest.raises(ValueError, match=r"Column 1 \('when'\).*dates"):
+        TableEncoding().fit(frame)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, pd.NA])
+def test_missing_numbers_of_a_frame_name_their_column(bad):
+    frame = pd.DataFrame(
+        {"x": [0.1, 0.2, 0.3], "c": ["a", "b", "a"], "y": pd.array([1, 2, 3])}
+    )
+    frame = frame.astype({"y": "Float64"})
+    frame.loc[1, "y"] = bad
+    with pytest.raises(ValueError, match=r"Column 2 \('y'\) of X holds NaN"):
+        TableEncoding().fit(frame, "from_dtype")
+
+
+def test_later_batches_widen_the_training_range():
+    table = TableEncoding().fit(np.array([[0.0, 1.5], [1.0, 2.5], [0.5, 9.0]]))
+    table.widen_range(np.array([[-3.0, 2.0], [0.2, 20.0]]))
+    np.testing.assert_array_equal(table.min_, [-3.0, 1.5])
+    np.testing.assert_array_equal(table.max_, [1.0, 20.0])

@@ -755,3 +755,72 @@ def test_two_valued_intensities_stay_numbers_for_new_rows():
     vae = VAETransformer(**FAST).fit(X)
     np.testing.assert_array_equal(vae.table_.kinds_, ["numeric", "numeric"])
     assert np.all(np.isfinite(vae.score_samples([[0.125, 0.5]])))
+
+
+def test_partial_fit_samples_come_back_in_the_columns_dtypes():
+    """A stream models every numeric column as a number; its samples are still
+    values that the training frame's dtypes hold."""
+    rng = np.random.default_rng(1)
+    n = 80
+    frame = pd.DataFrame(
+        {
+            "x": rng.normal(size=n),
+            "flag": rng.random(n) < 0.5,
+            "small": rng.integers(0, 3, n).astype(np.uint8),
+            "near_top": rng.integers(120, 128, n).astype(np.int8),
+        }
+    )
+    vae = VAETransformer(**FAST).partial_fit(frame)
+    vae.partial_fit(frame)
+    samples, _ = vae.sample(400)
+    pd.testing.assert_series_equal(samples.dtypes, frame.dtypes)
+    # Rounded and kept inside the dtype, not cast with wrap-around.
+    assert 0.2 < samples["flag"].mean() < 0.8
+    assert samples["near_top"].min() > 60
+    assert samples["small"].max() < 20
+
+
+def test_clipped_samples_after_partial_fit_span_every_batch():
+    rng = np.random.default_rng(2)
+    first, later = rng.normal(size=(40, 2)), 10.0 * rng.normal(size=(200, 2))
+    vae = VAETransformer(clip_to_training_range=True, **FAST).partial_fit(first)
+    for _ in range(20):
+        vae.partial_fit(later)
+    samples, _ = vae.sample(500)
+    seen = np.vstack([first, later])
+    np.testing.assert_array_equal(vae.table_.min_, seen.min(0))
+    assert np.all((samples >= seen.min(0)) & (samples <= seen.max(0)))
+    assert np.any(np.abs(samples) > np.abs(first).max(0))
+
+
+def test_a_one_row_batch_keeps_the_mixture_prior(manifold):
+    vae = VAETransformer(sampling_prior="mixture", **FAST).fit(manifold)
+    weights = vae.prior_weights_.copy()
+    vae.partial_fit(manifold[:1])
+    np.testing.assert_array_equal(vae.prior_weights_, weights)
+    assert vae.sample(4)[0].shape == (4, manifold.shape[1])
+
+
+@pytest.mark.parametrize(
+    "weights, message",
+    [(np.ones(3), r"sample_weight.shape == \(3,\)"), (-np.ones(300), "Negative")],
+)
+def test_score_rejects_bad_sample_weights(fitted, manifold, weights, message):
+    with pytest.raises(ValueError, match=message):
+        fitted.score(manifold, sample_weight=weights)
+
+
+def test_an_all_categorical_frame_is_modelled_and_sampled():
+    rng = np.random.default_rng(3)
+    colour = rng.choice(["red", "green", "blue"], 120)
+    size = np.where(colour == "red", "large", rng.choice(["small", "large"], 120))
+    frame = pd.DataFrame({"colour": pd.Categorical(colour), "size": size})
+    vae = VAETransformer(early_stopping=False, **{**FAST, "max_epochs": 150})
+    vae.fit(frame)
+    samples, _ = vae.sample(300)
+    pd.testing.assert_series_equal(samples.dtypes, frame.dtypes)
+    assert set(samples["colour"]) <= {"red", "green", "blue"}
+    # Every red row is large, half of the others: the dependence is learned.
+    large = samples["size"] == "large"
+    red = samples["colour"] == "red"
+    assert large[red].mean() > large[~red].mean() + 0.1
