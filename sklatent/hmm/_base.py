@@ -258,13 +258,40 @@ def broadcast_parameter(value, shape, name, *, non_negative=False):
     return array.copy()
 
 
+@contextmanager
+def _unchanged_on_failure(estimator):
+    """Put back the fitted attributes of ``estimator`` if the block raises.
+
+    A fit that fails half-way (after the starting values were set) would
+    otherwise leave a model that looks fitted but mixes old and new parameters.
+    """
+    fitted = {
+        name: value
+        for name, value in vars(estimator).items()
+        if name.endswith("_") and not name.startswith("__")
+    }
+    try:
+        yield
+    except BaseException:
+        for name in [name for name in vars(estimator) if name.endswith("_")]:
+            if not name.startswith("__"):
+                delattr(estimator, name)
+        for name, value in fitted.items():
+            setattr(estimator, name, value)
+        raise
+
+
 def _check_distribution(value, shape, name):
     """Validate given probabilities (``startprob_init``, rows of ``transmat_init``)."""
     array = broadcast_parameter(value, shape, name)
-    if np.any(array < 0) or not np.allclose(array.sum(axis=-1), 1.0):
+    if np.any(array < 0):
         raise ValueError(
-            f"{name} must hold non-negative probabilities that sum to 1 along its last "
-            f"axis, got sums {array.sum(axis=-1)}."
+            f"{name} must hold non-negative probabilities, got {array.min():g}."
+        )
+    if not np.allclose(array.sum(axis=-1), 1.0):
+        raise ValueError(
+            f"{name} must hold probabilities that sum to 1 along its last axis, got "
+            f"sums {array.sum(axis=-1)}."
         )
     return array / array.sum(axis=-1, keepdims=True)
 
@@ -701,11 +728,23 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         self : object
             The fitted estimator.
         """
+        with _unchanged_on_failure(self):
+            return self._fit(X, lengths, sequence_ids, known_states)
+
+    def _fit(self, X, lengths, sequence_ids, known_states):
+        n_features_before = getattr(self, "n_features_in_", None)
         X = self._validate_X(X, reset=True)
         offsets = _sequence_offsets(X.shape[0], lengths, sequence_ids)
         self._check_parameters(*X.shape)
         known = _check_known_states(known_states, X.shape[0], self.n_components)
         previous = self._previous_values()
+        if previous and n_features_before != X.shape[1]:
+            raise ValueError(
+                f"init_params={self.init_params!r} continues from the earlier fit's "
+                f"{sorted(previous)}, learned on X with {n_features_before} "
+                f"features, but this X has {X.shape[1]}; add the letters of those "
+                "parameters to init_params to start afresh."
+            )
         random_state = check_random_state(self.random_state)
         chunks = _chunks(offsets)
         best_log_prob, best = -np.inf, None

@@ -346,8 +346,10 @@ class GaussianHMM(BaseHMM):
                 f'covariance_type="{self.covariance_type}", got shape '
                 f"{covariances.shape}."
             )
+        if not np.all(np.isfinite(covariances)):
+            raise ValueError("covariances_init must be finite (no NaN or inf).")
         if self.covariance_type in ("spherical", "diag"):
-            if not np.all(np.isfinite(covariances) & (covariances > 0)):
+            if not np.all(covariances > 0):
                 raise ValueError("covariances_init must hold positive variances.")
         else:
             for matrix in covariances.reshape(-1, n_features, n_features):

@@ -280,3 +280,30 @@ def test_more_states_than_frames_is_rejected():
 def test_wrong_width_at_predict_time_is_rejected(method, fitted):
     with pytest.raises(ValueError, match="features"):
         getattr(fitted, method)(np.zeros((5, fitted.n_features_in_ + 1)))
+
+
+def test_a_failed_fit_leaves_the_model_as_it_was(data):
+    X, lengths, _ = data
+    model = GaussianHMM(2, n_iter=3, random_state=0)
+    # The starting covariances are set, then the start probabilities refused.
+    model.set_params(init_params="mct", startprob_init=[1.5, -0.5])
+    with pytest.raises(ValueError, match="non-negative probabilities"):
+        model.fit(X, lengths=lengths)
+    with pytest.raises(sklearn.exceptions.NotFittedError):
+        model.predict(X)
+    model.set_params(startprob_init=None, init_params="stmc").fit(X, lengths=lengths)
+    fitted = {k: v.copy() for k, v in vars(model).items() if isinstance(v, np.ndarray)}
+    model.set_params(startprob_init=[1.5, -0.5], init_params="mct")
+    with pytest.raises(ValueError):
+        model.fit(X + 100.0, lengths=lengths)
+    for name, value in fitted.items():
+        np.testing.assert_array_equal(getattr(model, name), value)
+
+
+def test_continuing_a_fit_on_other_features_is_refused(data):
+    X, lengths, _ = data
+    model = GaussianHMM(2, n_iter=2, random_state=0).fit(X, lengths=lengths)
+    model.set_params(init_params="")
+    wider = np.hstack([X, X[:, :1]])
+    with pytest.raises(ValueError, match=r"learned on X with \d+ features"):
+        model.fit(wider, lengths=lengths)

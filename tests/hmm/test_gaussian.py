@@ -262,6 +262,16 @@ def test_init_params_without_values_is_an_error(data):
         ("covariances_init", -np.ones((3, 3)), "positive variances"),
         ("startprob_init", [0.5, 0.6, 0.1], "sum to 1"),
         ("transmat_init", np.ones((3, 3)), "sum to 1"),
+        (
+            "transmat_init",
+            [[1.2, -0.2, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
+            "non-negative probabilities, got -0.2",
+        ),
+        (
+            "covariances_init",
+            np.full((3, 3), np.nan),
+            "covariances_init must be finite",
+        ),
         ("means_prior", np.zeros(5), "means_prior must be a number or an array"),
     ],
 )
