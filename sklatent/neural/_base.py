@@ -257,12 +257,14 @@ class BaseTorchEstimator(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         check_float32_range(X)
         return X
 
-    def _validate_table(self, X, *, reset):
+    def _validate_table(self, X, *, reset, stream=False):
         """Validate a table and split it into what a model learns.
 
         With ``reset``, learns ``table_`` (a :class:`TableEncoding`) from ``X`` and
         the estimator's ``categorical_features`` (None for an estimator without
-        that parameter); otherwise checks ``X`` against it.
+        that parameter); otherwise checks ``X`` against it. With ``stream`` (a
+        batch of ``partial_fit``), the first batch's numeric columns are all
+        modelled as numbers, and each later batch widens their training range.
 
         Returns
         -------
@@ -287,7 +289,12 @@ class BaseTorchEstimator(LatentMixin, BaseEstimator, metaclass=ABCMeta):
             X = validate_data(self, X, reset=reset, dtype=None, ensure_all_finite=False)
         if reset:
             self.table_ = TableEncoding().fit(X, spec)
-        return self.table_.encode(X)
+            if stream:
+                return self.table_.model_as_numbers(X)
+        continuous, codes = self.table_.encode(X)
+        if stream:
+            self.table_.widen_range(continuous)
+        return continuous, codes
 
     def _class_indices(self, y, n_rows):
         """Indices in ``classes_`` of the classes given to a conditional model.

@@ -112,7 +112,11 @@ def _column_modes(values, seed):
     mass = responsibilities.sum(axis=0)
     means = responsibilities.T @ values / mass[:, None]
     spreads = np.sqrt((responsibilities * (values - means.T) ** 2).sum(0) / mass)
-    floor = max(1e-3 * values.std(), np.finfo(np.float64).tiny)
+    # A column constant in training (the first batch of a stream) has no spread
+    # to scale by: its floor is in the units of its value, so that other values
+    # of later batches stay at a finite distance from its mode.
+    spread = values.std() or max(abs(values[0, 0]), 1.0)
+    floor = max(1e-3 * spread, np.finfo(np.float64).tiny)
     factors = np.maximum(spreads, floor)[:, None, None]
     return means, factors, mass / mass.sum()
 

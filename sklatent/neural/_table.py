@@ -404,6 +404,49 @@ class TableEncoding:
         )
         return table.astype(np.float64) if numeric_categories else table
 
+    def model_as_numbers(self, X, columns=None):
+        """Make the given numeric columns (by default all of them) continuous
+        ``"numeric"`` columns; return ``X`` encoded again.
+
+        For the first batch of a stream: one batch cannot tell whether a column
+        is constant, binary or integer-valued in the whole stream, so models
+        treat its numeric columns as numbers (and later batches widen the range,
+        see :meth:`widen_range`).
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            The training table that the encoding was fitted on.
+        columns : array-like of int, default=None
+            Indices of numeric columns; None means every numeric column.
+
+        Returns
+        -------
+        continuous, codes : ndarray
+            ``X`` encoded as :meth:`encode` does, after the change.
+        """
+        if columns is None:
+            columns = np.flatnonzero(~self.categorical_mask_)
+        columns = np.asarray(columns, dtype=int)
+        self.categories_ = [
+            categories
+            for index, categories in zip(self.discrete_, self.categories_)
+            if index not in columns
+        ]
+        kinds = self.kinds_.astype(object)
+        kinds[columns] = "numeric"
+        self.kinds_ = kinds.astype(str)
+        self.continuous_ = np.flatnonzero(np.isin(self.kinds_, _CONTINUOUS))
+        self.discrete_ = np.flatnonzero(np.isin(self.kinds_, _DISCRETE))
+        self.constants_ = {
+            index: value
+            for index, value in self.constants_.items()
+            if index not in columns
+        }
+        continuous, codes = self.encode(X)
+        self.min_, self.max_ = continuous.min(axis=0), continuous.max(axis=0)
+        return continuous, codes
+
     def widen_range(self, continuous):
         """Widen ``min_`` and ``max_`` to hold new rows of the continuous columns
         (a later batch of a stream)."""

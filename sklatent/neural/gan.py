@@ -365,9 +365,10 @@ None, default="from_dtype"
 
     # -- fitting ------------------------------------------------------------------
 
-    def _initialise(self, X, y):
-        """Learn the representation of the table and build the net (first fit)."""
-        continuous, codes = self._validate_table(X, reset=True)
+    def _initialise(self, X, y, stream=False):
+        """Learn the representation of the table and build the net (first fit;
+        ``stream`` for the first batch of ``partial_fit``)."""
+        continuous, codes = self._validate_table(X, reset=True, stream=stream)
         self.categorical_features_ = self.table_.categorical_mask_
         labels = self._fit_labels(y, len(continuous))
         self._start_fit()
@@ -416,7 +417,11 @@ None, default="from_dtype"
 
         The first call on an unfitted estimator initialises it, learning the
         modes and categories of the columns (and the classes) from this first
-        batch; later batches must only hold those categories and classes.
+        batch; later batches must only hold those categories and classes. As
+        one batch cannot tell whether a numeric column is constant, binary or
+        integer-valued in the whole stream, every numeric column is modelled as
+        a number (samples still come back in a DataFrame's dtypes), and
+        ``clip_to_training_range`` clips to the range of all batches so far.
 
         Parameters
         ----------
@@ -431,11 +436,10 @@ None, default="from_dtype"
             The updated estimator.
         """
         if not hasattr(self, "net_"):
-            X_train, net = self._initialise(X, y)
+            X_train, net = self._initialise(X, y, stream=True)
         else:
             net = self.net_
-            continuous, codes = self._validate_table(X, reset=False)
-            self.table_.widen_range(continuous)
+            continuous, codes = self._validate_table(X, reset=False, stream=True)
             if self.conditional and y is None:
                 raise ValueError("conditional=True needs y in partial_fit too.")
             labels = self._class_indices(y, len(codes)) if self.conditional else None

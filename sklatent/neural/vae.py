@@ -202,41 +202,14 @@ class _VAEModule(nn.Module):
         return loss
 
 
-def _make_continuous(table, X, columns):
-    """Model the given numeric columns of a fitted table as continuous numbers;
-    return X encoded again.
+def _binary_non_integers(table):
+    """Two-valued numeric columns whose values are not integers.
 
     The table layer hands a numeric column with two values to models as a
-    category, so that it comes back as one of them; a new row with a third
-    value is then refused. For two values that are not integers (a rarely
-    non-zero pixel intensity, say) a third is no surprise, and for the first
-    batch of a stream no column's kind is known yet: those columns are numbers.
+    category, so that it comes back as one of them; a new row with a third value
+    is then refused. For two values that are not integers (a rarely non-zero
+    pixel intensity, say) a third is no surprise: the VAE models them as numbers.
     """
-    columns = np.asarray(columns, dtype=int)
-    table.categories_ = [
-        categories
-        for index, categories in zip(table.discrete_, table.categories_)
-        if index not in columns
-    ]
-    kinds = table.kinds_.astype(object)
-    kinds[columns] = "numeric"
-    table.kinds_ = kinds.astype(str)
-    table.continuous_ = np.flatnonzero(np.isin(table.kinds_, ["numeric", "integer"]))
-    table.discrete_ = np.flatnonzero(np.isin(table.kinds_, ["categorical", "binary"]))
-    table.constants_ = {
-        index: value
-        for index, value in table.constants_.items()
-        if index not in columns
-    }
-    continuous, codes = table.encode(X)
-    table.min_, table.max_ = continuous.min(axis=0), continuous.max(axis=0)
-    return continuous, codes
-
-
-def _columns_to_model_as_numbers(table, stream):
-    """Numeric columns that the VAE models as continuous despite their kind."""
-    if stream:
-        return np.flatnonzero(~table.categorical_mask_)
     return [
         index
         for index, categories in zip(table.discrete_, table.categories_)
@@ -668,13 +641,11 @@ None, default="from_dtype"
         whether a column is constant, binary or integer-valued in the whole
         stream, and each later batch widens the training range.
         """
-        continuous, codes = self._validate_table(X, reset=reset)
-        if reset:
-            columns = _columns_to_model_as_numbers(self.table_, stream)
+        continuous, codes = self._validate_table(X, reset=reset, stream=stream)
+        if reset and not stream:
+            columns = _binary_non_integers(self.table_)
             if len(columns):
-                continuous, codes = _make_continuous(self.table_, X, columns)
-        elif stream:
-            self.table_.widen_range(continuous)
+                continuous, codes = self.table_.model_as_numbers(X, columns)
         continuous = self._check_range(continuous)
         if reset:
             self.categorical_features_ = self.table_.categorical_mask_

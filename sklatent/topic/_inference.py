@@ -91,10 +91,22 @@ def _exp_digamma(x):
     return x * math.exp(-series - numerator / denominator)
 
 
+# exp(digamma(x)) is about exp(-1/x) for small x, which underflows below 1/745.
+_SMALLEST_FAST_TOTAL = 1e-2
+
+
 @njit(cache=True, inline="always", fastmath=_FAST)
 def _exp_expected_log(gamma, out):
     """Write exp(E[log theta]) for theta ~ Dirichlet(gamma) into ``out``."""
-    scale = 1.0 / _exp_digamma(gamma.sum())
+    total = gamma.sum()
+    if total < _SMALLEST_FAST_TOTAL:
+        # exp(digamma(total)) underflows (an empty document under a tiny prior):
+        # the ratio is taken in log space.
+        log_scale = _digamma(total)
+        for k in range(gamma.shape[0]):
+            out[k] = math.exp(_digamma(gamma[k]) - log_scale)
+        return
+    scale = 1.0 / _exp_digamma(total)
     for k in range(gamma.shape[0]):
         out[k] = _exp_digamma(gamma[k]) * scale
 

@@ -35,9 +35,10 @@ from ._split_merge import propose_split_merge
 # Starting points of the variational parameters are Gamma(100, 1/100) draws, as in
 # Hoffman's onlineldavb and scikit-learn.
 _INIT_SHAPE = 100.0
-# sample() draws each word with a few machine words of temporaries; beyond this many
-# words in one call it would need gigabytes, so it asks for shorter documents.
-_MAX_SAMPLED_WORDS = 10**8
+# sample() and estimate_log_likelihood() hold each word (drawn or scored) with a few
+# machine words of temporaries; beyond this many words in one call they would need
+# gigabytes, so they ask for shorter or fewer documents.
+_MAX_EXPANDED_WORDS = 10**8
 
 
 class NonIntegerCountsWarning(UserWarning):
@@ -93,13 +94,14 @@ class LDATopics(LatentMixin, BaseEstimator):
         asymmetric prior, one value per topic, from the data (Minka's Newton
         update, as gensim's ``alpha="auto"``), starting from ``1 / n_components``.
 
-    topic_word_prior : float, "auto" or array-like of shape \
+    topic_word_prior : float, "auto" or array-like of shape (n_features,) or \
             (n_components, n_features), default=None
         Prior of the topic-word distribution ``beta`` (``eta`` in the literature),
         any positive number. None means ``1 / n_components``. ``"auto"`` learns
         one value per word, shared by the topics (as gensim's ``eta="auto"``),
-        starting from ``1 / n_components``. A matrix gives each topic its own
-        prior (as gensim's matrix ``eta``); built by
+        starting from ``1 / n_components``. A vector gives one value per word,
+        shared by the topics (as gensim's vector ``eta``). A matrix gives each
+        topic its own prior (as gensim's matrix ``eta``); built by
         :func:`seeded_topic_word_prior` from seed words, it steers topic ``k``
         towards its seed words.
 
@@ -198,8 +200,8 @@ class LDATopics(LatentMixin, BaseEstimator):
 
     topic_word_prior_ : float or ndarray of shape (n_features,) or \
             (n_components, n_features)
-        The topic-word prior used (a vector when learned, the matrix when one
-        was given).
+        The topic-word prior used (a vector when learned or given as one, the
+        matrix when one was given).
 
     n_batch_iter_ : int
         Number of updates of the topics (starts at 1, as in scikit-learn).
@@ -403,19 +405,24 @@ class LDATopics(LatentMixin, BaseEstimator):
             self.components_.shape,
         )
 
-    def _check_topic_word_prior_matrix(self, n_features):
+    def _check_topic_word_prior_array(self, n_features):
         prior = check_array(
-            self.topic_word_prior, dtype=np.float64, input_name="topic_word_prior"
+            self.topic_word_prior,
+            dtype=np.float64,
+            ensure_2d=False,
+            allow_nd=True,
+            input_name="topic_word_prior",
         )
-        expected = (self.n_components, n_features)
-        if prior.shape != expected:
+        shapes = {1: (n_features,), 2: (self.n_components, n_features)}
+        if prior.shape != shapes.get(prior.ndim):
             raise ValueError(
-                f"A topic_word_prior matrix must have shape (n_components, "
-                f"n_features) = {expected}, got {prior.shape}."
+                "topic_word_prior must be a number, 'auto', a vector of one value "
+                f"per word (n_features,) = {shapes[1]} or a matrix (n_components, "
+                f"n_features) = {shapes[2]}; got shape {prior.shape}."
             )
         if np.any(prior <= 0):
             raise ValueError(
-                "topic_word_prior must be positive everywhere; got a matrix with "
+                "topic_word_prior must be positive everywhere; got "
                 f"{int(np.sum(prior <= 0))} entries <= 0."
             )
         return prior
@@ -435,7 +442,7 @@ class LDATopics(LatentMixin, BaseEstimator):
         if _is_auto(self.topic_word_prior):
             self.topic_word_prior_ = np.full(n_features, default)
         elif np.ndim(self.topic_word_prior) > 0:
-            self.topic_word_prior_ = self._check_topic_word_prior_matrix(n_features)
+            self.topic_word_prior_ = self._check_topic_word_prior_array(n_features)
         else:
             self.topic_word_prior_ = (
                 default if self.topic_word_prior is None else self.topic_word_prior
@@ -887,6 +894,11 @@ class LDATopics(LatentMixin, BaseEstimator):
         log_likelihood : ndarray of shape (n_samples,)
             Estimated log-likelihood of each document (0 for an empty one).
 
+        Raises
+        ------
+        ValueError
+            If X holds more than 10^8 words in all.
+
         References
         ----------
         .. [1] H. M. Wallach, I. Murray, R. Salakhutdinov and D. Mimno,
@@ -908,6 +920,13 @@ class LDATopics(LatentMixin, BaseEstimator):
         check_is_fitted(self)
         n_particles = check_integer(n_particles, "n_particles", min_value=1)
         X = self._validate_counts(X, reset=False, method="estimate_log_likelihood")
+        total = X.sum()
+        if total > _MAX_EXPANDED_WORDS:
+            raise ValueError(
+                f"estimate_log_likelihood would score {total:.3g} words one at a "
+                f"time, more than the {_MAX_EXPANDED_WORDS:.0e} it holds at once; "
+                "pass fewer or shorter documents."
+            )
         if random_state is None:
             random_state = self.random_state
         return left_to_right_log_likelihood(
@@ -962,11 +981,11 @@ class LDATopics(LatentMixin, BaseEstimator):
                 "has zero or more words."
             )
         total = float(np.sum(lengths, dtype=np.float64))
-        if total > _MAX_SAMPLED_WORDS:
+        if total > _MAX_EXPANDED_WORDS:
             source = "the training documents" if doc_length is None else "doc_length"
             raise ValueError(
                 f"sample() would draw {total:.3g} words (lengths from {source}), "
-                f"more than the {_MAX_SAMPLED_WORDS:.0e} it draws at once; pass a "
+                f"more than the {_MAX_EXPANDED_WORDS:.0e} it draws at once; pass a "
                 "smaller doc_length or fewer n_samples."
             )
         return lengths.astype(np.int64)

@@ -1,6 +1,7 @@
 """Tests of GANSampler."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -407,3 +408,22 @@ def test_cuda_request_without_cuda_is_a_clear_error(ring):
     else:
         with pytest.raises(ValueError, match="CUDA"):
             GANSampler(device="cuda", max_epochs=1).fit(ring[0])
+
+
+@pytest.mark.parametrize("numeric_modes", ["joint", "per_column"])
+def test_partial_fit_streams_columns_whose_first_batch_looks_constant(numeric_modes):
+    """One batch cannot tell a column's kind: a column constant or two-valued in
+    the first batch takes other values later, with finite mode posteriors."""
+    rng = np.random.default_rng(0)
+    first = np.column_stack([np.zeros(100), rng.integers(2, size=100), rng.random(100)])
+    later = np.column_stack(
+        [np.full(100, 3.0), rng.integers(5, size=100), rng.random(100)]
+    )
+    gan = GANSampler(random_state=0, batch_size=50, numeric_modes=numeric_modes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        gan.partial_fit(first).partial_fit(later)
+        score = gan.score(later)
+    np.testing.assert_array_equal(gan.table_.kinds_, ["numeric"] * 3)
+    assert np.isfinite(score)
+    np.testing.assert_array_equal(gan.table_.max_, np.vstack([first, later]).max(0))

@@ -235,6 +235,21 @@ def test_fit_with_some_empty_documents(corpus):
     assert np.isfinite(lda.bound_)
 
 
+@pytest.mark.parametrize("learning_method", ["batch", "online", "cvb0"])
+def test_empty_documents_under_a_tiny_prior(corpus, learning_method):
+    X, _, _ = corpus
+    X = sp.vstack([X, sp.csr_matrix((2, 60))]).tocsr()
+    lda = LDATopics(
+        n_components=4,
+        doc_topic_prior=1e-4,
+        learning_method=learning_method,
+        max_iter=3,
+        random_state=0,
+    ).fit(X)
+    np.testing.assert_allclose(lda.transform(X[-2:]), 0.25)
+    assert np.all(np.isfinite(lda.score_samples(X)))
+
+
 def test_non_integer_counts_warn_that_the_bound_is_no_likelihood(corpus, fitted):
     X, _, _ = corpus
     tfidf = TfidfTransformer().fit_transform(X)

@@ -105,6 +105,15 @@ def test_estimate_rejects_bad_n_particles(tiny):
         lda.estimate_log_likelihood(X, n_particles=0)
 
 
+@pytest.mark.parametrize("count", [1e13, 1e30])
+def test_estimate_refuses_more_words_than_it_can_hold(tiny, count):
+    _, lda = tiny
+    X = np.zeros((1, 8))
+    X[0, 3] = count
+    with pytest.raises(ValueError, match="more than the 1e\\+08"):
+        lda.estimate_log_likelihood(X)
+
+
 def test_log_likelihood_grid_search_finds_the_planted_number_of_topics():
     X, _, _ = make_lda_corpus(
         600,

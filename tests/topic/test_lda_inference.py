@@ -186,6 +186,15 @@ def test_fitted_document_bound_is_a_maximised_lower_bound_of_the_evidence():
         assert np.all(nearby_bounds <= bound)
 
 
+@pytest.mark.parametrize("total", [1e-2, 1e-3, 1e-5, 1e-9])
+def test_exp_dirichlet_expectation_of_tiny_parameters(total):
+    """An empty document under a tiny prior: exp(digamma(total)) underflows, and
+    the ratio must still be exp(psi(gamma_k) - psi(total)), zeros included."""
+    params = total * np.array([[0.7, 0.2, 0.1], [0.5, 0.25, 0.25]])
+    exact = np.exp(psi(params) - psi(params.sum(axis=1, keepdims=True)))
+    np.testing.assert_allclose(exp_dirichlet_expectation(params), exact, rtol=1e-9)
+
+
 def test_exp_dirichlet_expectation_is_exp_of_the_expectation():
     params = np.random.RandomState(0).gamma(0.3, 3.0, size=(4, 50)) + 1e-4
     np.testing.assert_allclose(

@@ -62,12 +62,30 @@ def test_seeded_prior_rejects_bad_seeds(seeds, options, match):
 
 @pytest.mark.parametrize(
     "prior, match",
-    [(np.ones((3, 7)), r"\(4, 7\)"), (np.zeros((4, 7)), "positive"), ("x", "prior")],
+    [
+        (np.ones((3, 7)), r"\(4, 7\); got shape \(3, 7\)"),
+        (np.ones(6), r"\(7,\).*got shape \(6,\)"),
+        (np.ones((1, 4, 7)), "got shape"),
+        (np.zeros((4, 7)), "positive"),
+        (np.zeros(7), "positive"),
+        ("x", "prior"),
+    ],
 )
 def test_matrix_prior_of_the_wrong_shape_or_sign_is_refused(prior, match):
     X = np.random.RandomState(0).poisson(1.0, size=(10, 7))
     with pytest.raises(ValueError, match=match):
         LDATopics(n_components=4, topic_word_prior=prior).fit(X)
+
+
+def test_a_vector_prior_is_one_value_per_word_shared_by_the_topics():
+    X = np.random.RandomState(0).poisson(1.0, size=(40, 7))
+    vector = np.linspace(0.05, 2.0, 7)
+    params = dict(n_components=3, max_iter=5, random_state=0)
+    shared = LDATopics(**params, topic_word_prior=vector).fit(X)
+    tiled = LDATopics(**params, topic_word_prior=np.tile(vector, (3, 1))).fit(X)
+    np.testing.assert_array_equal(shared.topic_word_prior_, vector)
+    np.testing.assert_allclose(shared.components_, tiled.components_, rtol=1e-12)
+    assert shared.score(X) == pytest.approx(tiled.score(X), rel=1e-12)
 
 
 def test_one_batch_pass_equals_gensim_with_the_same_matrix_eta():
