@@ -227,7 +227,15 @@ class TableEncoding:
             if kinds[index] == "constant":
                 self.constants_[index] = float(values_seen[index][0])
         for index, column in zip(np.flatnonzero(self.categorical_mask_), discrete.T):
-            values_seen[index] = np.unique(column)
+            try:
+                values_seen[index] = np.unique(column)
+            except TypeError:
+                kinds_seen = sorted({type(value).__name__ for value in column})
+                raise ValueError(
+                    f"Categorical column {index} of X mixes values of types "
+                    f"{kinds_seen} that cannot be sorted; make them one type "
+                    "(for instance with .astype(str))."
+                ) from None
         self.kinds_ = kinds.astype(str)
         self.continuous_ = np.flatnonzero(np.isin(self.kinds_, _CONTINUOUS))
         self.discrete_ = np.flatnonzero(np.isin(self.kinds_, _DISCRETE))

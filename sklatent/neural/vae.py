@@ -622,8 +622,11 @@ None, default="from_dtype"
         if self.likelihood == "gaussian":
             self.mean_ = continuous.mean(axis=0)
             spread = continuous.max(axis=0) - continuous.min(axis=0)
-            # Nearly constant columns (up to rounding) keep scale one.
-            negligible = spread <= 1e-12 * np.maximum(np.abs(self.mean_), 1.0)
+            # Columns constant up to rounding (a few units in the last place of
+            # their mean) keep scale one; any real spread, however small in
+            # absolute terms, is the column's unit.
+            rounding = 16 * np.finfo(np.float64).eps * np.abs(self.mean_)
+            negligible = (spread == 0) | (spread <= rounding)
             self.scale_ = np.where(negligible, 1.0, spread)
         else:
             self.mean_ = np.zeros(continuous.shape[1])

@@ -263,3 +263,9 @@ def test_later_batches_widen_the_training_range():
     table.widen_range(np.array([[-3.0, 2.0], [0.2, 20.0]]))
     np.testing.assert_array_equal(table.min_, [-3.0, 1.5])
     np.testing.assert_array_equal(table.max_, [1.0, 20.0])
+
+
+def test_categories_of_mixed_types_are_rejected_with_their_column_named():
+    X = np.array([[0.1, "a"], [0.2, 1], [0.3, "b"]], dtype=object)
+    with pytest.raises(ValueError, match=r"column 1 of X mixes values of types"):
+        TableEncoding().fit(X, [1])

@@ -824,3 +824,14 @@ def test_an_all_categorical_frame_is_modelled_and_sampled():
     large = samples["size"] == "large"
     red = samples["colour"] == "red"
     assert large[red].mean() > large[~red].mean() + 0.1
+
+
+@pytest.mark.parametrize("centre, spread", [(0.0, 1e-14), (1e6, 1e-7)])
+def test_samples_keep_the_spread_of_a_column_that_is_tiny_in_absolute_terms(
+    centre, spread
+):
+    rng = np.random.default_rng(4)
+    X = np.column_stack([rng.normal(size=200), centre + spread * rng.normal(size=200)])
+    vae = VAETransformer(**FAST).fit(X)
+    samples, _ = vae.sample(500)
+    assert 0.85 < samples[:, 1].std() / X[:, 1].std() < 1.15
