@@ -265,20 +265,23 @@ def _unchanged_on_failure(estimator):
     A fit that fails half-way (after the starting values were set) would
     otherwise leave a model that looks fitted but mixes old and new parameters.
     """
-    fitted = {
+    fitted = _fitted_attributes(estimator)
+    try:
+        yield
+    except BaseException:
+        for name in _fitted_attributes(estimator):
+            delattr(estimator, name)
+        vars(estimator).update(fitted)
+        raise
+
+
+def _fitted_attributes(estimator):
+    """The attributes that ``fit`` sets (names ending in one underscore)."""
+    return {
         name: value
         for name, value in vars(estimator).items()
         if name.endswith("_") and not name.startswith("__")
     }
-    try:
-        yield
-    except BaseException:
-        for name in [name for name in vars(estimator) if name.endswith("_")]:
-            if not name.startswith("__"):
-                delattr(estimator, name)
-        for name, value in fitted.items():
-            setattr(estimator, name, value)
-        raise
 
 
 def _check_distribution(value, shape, name):

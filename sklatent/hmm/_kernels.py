@@ -383,8 +383,7 @@ def forward(frame_log_prob, startprob, transmat, offsets):
     filtered, scale, lost = _forward_recursion(
         emission, peak, frame_log_prob, startprob, transmat, offsets, watch
     )
-    with np.errstate(divide="ignore"):
-        frame_log_norm = np.log(scale) + peak
+    frame_log_norm = _log(scale) + peak
     log_filtered = used = np.empty((0, 0))
     if lost.any():
         log_filtered, log_norm, used = _log_forward(

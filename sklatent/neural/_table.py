@@ -236,14 +236,18 @@ class TableEncoding:
                     f"{kinds_seen} that cannot be sorted; make them one type "
                     "(for instance with .astype(str))."
                 ) from None
-        self.kinds_ = kinds.astype(str)
-        self.continuous_ = np.flatnonzero(np.isin(self.kinds_, _CONTINUOUS))
-        self.discrete_ = np.flatnonzero(np.isin(self.kinds_, _DISCRETE))
+        self._set_kinds(kinds)
         self.categories_ = [values_seen[index] for index in self.discrete_]
         numbers = self._numbers(continuous)
         self.min_ = numbers.min(axis=0) if len(numbers) else np.zeros(0)
         self.max_ = numbers.max(axis=0) if len(numbers) else np.zeros(0)
         return self
+
+    def _set_kinds(self, kinds):
+        """Set ``kinds_`` and the column indices that follow from it."""
+        self.kinds_ = np.asarray(kinds).astype(str)
+        self.continuous_ = np.flatnonzero(np.isin(self.kinds_, _CONTINUOUS))
+        self.discrete_ = np.flatnonzero(np.isin(self.kinds_, _DISCRETE))
 
     @property
     def n_categories_(self):
@@ -274,13 +278,15 @@ class TableEncoding:
         """The numeric columns as a float64 array; a clear error for a column
         that is not numeric or not finite."""
         columns = numeric.items() if is_frame(numeric) else enumerate(numeric.T)
+        indices = np.flatnonzero(~self.categorical_mask_)
         array = np.empty((n_rows, numeric.shape[1]))
         for position, (name, column) in enumerate(columns):
-            index = np.flatnonzero(~self.categorical_mask_)[position]
-            if np.asarray(column).dtype.kind in "mM":
+            index = indices[position]
+            dtype = np.asarray(column).dtype
+            if dtype.kind in "mM":
                 raise ValueError(
                     f"Column {index} ({name!r}) of X holds dates or durations "
-                    f"({np.asarray(column).dtype}); convert it to numbers (for "
+                    f"({dtype}); convert it to numbers (for "
                     "instance seconds since a reference time) or name it in "
                     "categorical_features."
                 )
@@ -443,9 +449,7 @@ class TableEncoding:
         ]
         kinds = self.kinds_.astype(object)
         kinds[columns] = "numeric"
-        self.kinds_ = kinds.astype(str)
-        self.continuous_ = np.flatnonzero(np.isin(self.kinds_, _CONTINUOUS))
-        self.discrete_ = np.flatnonzero(np.isin(self.kinds_, _DISCRETE))
+        self._set_kinds(kinds)
         self.constants_ = {
             index: value
             for index, value in self.constants_.items()

@@ -626,7 +626,7 @@ None, default="from_dtype"
             # their mean) keep scale one; any real spread, however small in
             # absolute terms, is the column's unit.
             rounding = 16 * np.finfo(np.float64).eps * np.abs(self.mean_)
-            negligible = (spread == 0) | (spread <= rounding)
+            negligible = spread <= rounding
             self.scale_ = np.where(negligible, 1.0, spread)
         else:
             self.mean_ = np.zeros(continuous.shape[1])
