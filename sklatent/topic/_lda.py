@@ -456,6 +456,13 @@ class LDATopics(LatentMixin, BaseEstimator):
         prior = self._topic_word_prior_matrix()
         self.components_ += prior - prior.min(axis=0)
         self.exp_dirichlet_component_ = exp_dirichlet_expectation(self.components_)
+        self._record_fitted_words()
+
+    def _record_fitted_words(self):
+        """Record how many words the topics hold beyond their prior."""
+        self._fitted_words = (
+            self.components_.sum() - self._topic_word_prior_matrix().sum()
+        )
 
     def _learned_state(self):
         names = (
@@ -466,6 +473,7 @@ class LDATopics(LatentMixin, BaseEstimator):
             "n_batch_iter_",
             "n_iter_",
             "history_",
+            "_fitted_words",
         )
         return {name: getattr(self, name) for name in names}
 
@@ -548,7 +556,11 @@ class LDATopics(LatentMixin, BaseEstimator):
         """Move "auto" priors towards the fitted distributions; refresh the topics.
 
         ``doc_params`` are the Dirichlet parameters of the documents' mixtures.
+        The number of words the topics now hold is recorded first: an "auto"
+        topic-word prior moves below, and ``components_`` minus the moved prior
+        no longer counts the words.
         """
+        self._record_fitted_words()
         n_samples = doc_params.shape[0]
         if _is_auto(self.doc_topic_prior):
             self.doc_topic_prior_ = newton_step(
@@ -595,8 +607,7 @@ class LDATopics(LatentMixin, BaseEstimator):
             + np.sum(gammaln(prior.sum(axis=1)))
             - np.sum(gammaln(components.sum(axis=1)))
         )
-        fitted_words = components.sum() - prior.sum()
-        return local + doc_lengths * (topics_term / max(fitted_words, 1.0))
+        return local + doc_lengths * (topics_term / max(self._fitted_words, 1.0))
 
     @staticmethod
     def _perplexity_of(scores, n_words):

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy.optimize import linear_sum_assignment
+from scipy.special import gammaln, psi
 from sklearn.decomposition import LatentDirichletAllocation
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.model_selection import GridSearchCV
@@ -99,6 +100,41 @@ def test_training_scores_add_up_to_scikit_learns_corpus_bound(corpus, fitted):
     X, _, _ = corpus
     expected = _sklearn_score_of(fitted.components_, X, 0.25)
     np.testing.assert_allclose(fitted.score_samples(X).sum(), expected, rtol=1e-8)
+
+
+def _topics_term(components, prior):
+    """E[log p(beta) - log q(beta)] of Dirichlet topics ``components``."""
+    log_topic_word = psi(components) - psi(components.sum(axis=1, keepdims=True))
+    return (
+        np.sum((prior - components) * log_topic_word)
+        + np.sum(gammaln(components) - gammaln(prior))
+        + np.sum(gammaln(prior.sum(axis=1)) - gammaln(components.sum(axis=1)))
+    )
+
+
+@pytest.mark.parametrize("learning_method", ["batch", "cvb0"])
+def test_training_scores_add_up_to_the_corpus_bound_under_an_auto_word_prior(
+    corpus, learning_method
+):
+    """The topics' term is shared by the training words, after the prior moved.
+
+    The documents' own terms are scikit-learn's bound minus its topics' term
+    (its bound of an empty document); they do not involve the topic-word prior.
+    """
+    X, _, _ = corpus
+    lda = LDATopics(
+        n_components=4,
+        topic_word_prior="auto",
+        learning_method=learning_method,
+        max_iter=5,
+        random_state=0,
+    ).fit(X)
+    own_terms = _sklearn_score_of(lda.components_, X, 0.25) - _sklearn_score_of(
+        lda.components_, sp.csr_matrix((1, 60)), 0.25
+    )
+    prior = np.broadcast_to(lda.topic_word_prior_, lda.components_.shape)
+    expected = own_terms + _topics_term(lda.components_, prior)
+    np.testing.assert_allclose(lda.score_samples(X).sum(), expected, rtol=1e-8)
 
 
 def test_perplexity_of_a_few_documents_gives_the_topics_term_its_share(corpus, fitted):
