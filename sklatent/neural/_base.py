@@ -20,7 +20,6 @@ from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import (
-    check_consistent_length,
     check_is_fitted,
     column_or_1d,
     validate_data,
@@ -87,6 +86,17 @@ def resolve_device(device):
     return device
 
 
+def _one_label_per_row(y, n_rows):
+    """y as a 1-D array, checked to hold one class label per row."""
+    y = column_or_1d(y, warn=True)
+    if len(y) != n_rows:
+        raise ValueError(
+            f"y has {len(y)} labels for {n_rows} rows; a class-conditional model "
+            "needs one class label per row (of X, or of the samples asked for)."
+        )
+    return y
+
+
 def check_class_labels(y, n_samples):
     """Validate the class labels of a class-conditional fit.
 
@@ -111,8 +121,7 @@ def check_class_labels(y, n_samples):
         If y has missing values (NaN or None), the wrong length, or is not a
         set of class labels (a continuous or multi-output target).
     """
-    y = column_or_1d(y, warn=True)
-    check_consistent_length(y, np.empty(n_samples))
+    y = _one_label_per_row(y, n_samples)
     if y.dtype.kind in "fO" and is_missing(y).any():
         raise ValueError(
             "y has missing values (None or NaN); a class-conditional fit needs a "
@@ -303,8 +312,7 @@ class BaseTorchEstimator(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         is a ValueError that names it.
         """
         y = np.full(n_rows, y, dtype=object) if np.ndim(y) == 0 else y
-        y = column_or_1d(y, warn=True)
-        check_consistent_length(y, np.empty(n_rows))
+        y = _one_label_per_row(y, n_rows)
         unknown = ~np.isin(y, self.classes_)
         if unknown.any():
             raise ValueError(
@@ -441,8 +449,12 @@ class BaseTorchEstimator(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         self._device = resolve_device(self.device)
         self._draw_seed()
 
-    def _held_out_split(self, n_samples, validation_fraction):
+    def _held_out_split(self, n_samples, validation_fraction, groups=None):
         """Row indices of the training and the held-out part.
+
+        With ``groups`` (the class index of each row), the split is stratified:
+        about ``validation_fraction`` of each class is held out, and each class
+        keeps a training row as long as there are rows enough.
 
         Raises
         ------
@@ -456,7 +468,18 @@ class BaseTorchEstimator(LatentMixin, BaseEstimator, metaclass=ABCMeta):
                 f"with n_samples={n_samples} no row is left to train on; pass more "
                 "rows or set early_stopping=False."
             )
-        order = np.random.default_rng(self._stream_seed(_SPLIT)).permutation(n_samples)
+        rng = np.random.default_rng(self._stream_seed(_SPLIT))
+        order = rng.permutation(n_samples)
+        if groups is not None:
+            # Each class's rows, in random order, get positions spread evenly
+            # over [0, 1), its last row one past them; the rows of smallest
+            # position are held out.
+            order = order[np.argsort(groups[order], kind="stable")]
+            counts = np.bincount(groups)
+            rank = np.arange(n_samples) - np.repeat(np.cumsum(counts) - counts, counts)
+            size = counts[groups[order]]
+            position = (rank + rng.random(n_samples)) / size + (rank == size - 1)
+            order = order[np.argsort(position, kind="stable")]
         return order[n_valid:], order[:n_valid]
 
     def _run_epochs(self, net, X_train, X_valid=None, *, epochs):

@@ -348,7 +348,8 @@ None, default="from_dtype"
         weights; the learning rate is cut on the way (see ``learning_rate``).
         The epochs of the KL warm-up are not watched.
     validation_fraction : float, default=0.1
-        Fraction of the rows held out for early stopping.
+        Fraction of the rows held out for early stopping (of each class's rows
+        in a conditional fit, each class keeping at least one training row).
     n_iter_no_change : int, default=10
         Patience of early stopping, in epochs.
     encoder : torch.nn.Module, default=None
@@ -699,12 +700,16 @@ None, default="from_dtype"
             The fitted estimator.
         """
         features = self._table(X, reset=True)
-        rows = np.hstack([features, self._fit_classes(y, len(features))])
+        condition = self._fit_classes(y, len(features))
+        rows = np.hstack([features, condition])
         self._start_fit()
         train = slice(None)
         X_valid = None
         if self.early_stopping:
-            train, valid = self._held_out_split(len(rows), self.validation_fraction)
+            labels = condition.argmax(1) if self.conditional else None
+            train, valid = self._held_out_split(
+                len(rows), self.validation_fraction, groups=labels
+            )
             X_valid = self._as_tensor(rows[valid])
         X_train = self._as_tensor(rows[train])
         net = self._new_net()
@@ -732,7 +737,8 @@ None, default="from_dtype"
         so far. The noise variances follow the moving average of the squared
         residuals of the batches (``fit`` ends by setting them exactly on its
         training rows), and a mixture sampling prior is refitted to the codes of
-        ``X`` (kept as it is when ``X`` has a single row).
+        ``X`` (kept as it is when ``X`` has a single row; a first batch of a
+        single row starts it as the standard normal prior).
 
         Parameters
         ----------

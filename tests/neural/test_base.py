@@ -186,5 +186,50 @@ def test_a_continuous_target_is_not_taken_as_classes():
 
 
 def test_class_labels_of_the_wrong_length_are_rejected():
-    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+    with pytest.raises(ValueError, match="y has 3 labels for 4 rows"):
         check_class_labels([0, 1, 0], 4)
+
+
+@given(
+    st.lists(st.integers(1, 40), min_size=2, max_size=5),
+    st.floats(0.05, 0.5),
+    st.integers(0, 10),
+)
+def test_a_stratified_held_out_split_takes_each_class_in_proportion(
+    class_sizes, fraction, seed
+):
+    groups = np.repeat(np.arange(len(class_sizes)), class_sizes)
+    n_samples = len(groups)
+    vae = VAETransformer(random_state=seed)
+    vae._start_fit()
+    train, valid = vae._held_out_split(n_samples, fraction, groups=groups)
+    np.testing.assert_array_equal(np.sort(np.r_[train, valid]), np.arange(n_samples))
+    assert len(valid) == np.ceil(fraction * n_samples)
+    held_out = np.bincount(groups[valid], minlength=len(class_sizes))
+    sizes = np.array(class_sizes)
+    # Within one row of a common share t of each class, where t * n_samples is
+    # within one row per class of the number held out.
+    excess = np.abs(held_out - len(valid) / n_samples * sizes)
+    assert np.all(excess <= 1 + len(sizes) * sizes / n_samples)
+    if len(valid) <= n_samples - len(class_sizes):
+        assert set(groups[train]) == set(groups)
+
+
+def test_a_conditional_fit_stratifies_its_held_out_rows(monkeypatch):
+    X = np.random.default_rng(0).normal(size=(100, 2))
+    y = np.r_[np.full(90, "common"), np.full(10, "rare")]
+    splits = []
+    split = VAETransformer._held_out_split
+
+    def spy(self, *args, **kwargs):
+        splits.append((split(self, *args, **kwargs), kwargs.get("groups")))
+        return splits[-1][0]
+
+    monkeypatch.setattr(VAETransformer, "_held_out_split", spy)
+    VAETransformer(
+        conditional=True, validation_fraction=0.2, max_epochs=1, random_state=0
+    ).fit(X, y)
+    (train, valid), groups = splits[0]
+    np.testing.assert_array_equal(groups, y == "rare")
+    assert np.unique(y[valid], return_counts=True)[1].tolist() == [18, 2]
+    assert np.unique(y[train], return_counts=True)[1].tolist() == [72, 8]

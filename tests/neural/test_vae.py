@@ -715,7 +715,7 @@ def test_conditional_transform_and_score_sum_the_class_out():
         (None, "needs the class"),
         (np.linspace(0, 1, 60), "continuous target"),
         (np.r_[np.nan, np.zeros(59)], "missing values"),
-        (np.zeros(59), "inconsistent"),
+        (np.zeros(59), "y has 59 labels for 60 rows"),
     ],
 )
 def test_conditional_fit_refuses_bad_y(y, message):
@@ -729,6 +729,8 @@ def test_sampling_classes_are_checked(fitted):
     vae = VAETransformer(conditional=True, **FAST).fit(X, y)
     with pytest.raises(ValueError, match="not seen in fit"):
         vae.sample(3, y="d")
+    with pytest.raises(ValueError, match="y has 2 labels for 3 rows"):
+        vae.sample(3, y=["a", "b"])
     with pytest.raises(ValueError, match="conditional=False"):
         fitted.sample(3, y="a")
 
@@ -799,6 +801,18 @@ def test_a_one_row_batch_keeps_the_mixture_prior(manifold):
     vae.partial_fit(manifold[:1])
     np.testing.assert_array_equal(vae.prior_weights_, weights)
     assert vae.sample(4)[0].shape == (4, manifold.shape[1])
+
+
+def test_a_first_batch_of_one_row_starts_the_mixture_prior_as_standard_normal(
+    manifold,
+):
+    vae = VAETransformer(sampling_prior="mixture", **FAST).partial_fit(manifold[:1])
+    np.testing.assert_array_equal(vae.prior_weights_, [1.0])
+    np.testing.assert_array_equal(vae.prior_means_, np.zeros((1, 2)))
+    np.testing.assert_array_equal(vae.prior_covariances_, np.eye(2)[None])
+    assert np.isfinite(vae.score(manifold))
+    vae.partial_fit(manifold[:50])
+    assert not np.array_equal(vae.prior_means_, np.zeros((1, 2)))
 
 
 @pytest.mark.parametrize(
