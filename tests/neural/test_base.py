@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from skorch.callbacks import Callback
 from skorch.dataset import Dataset
 
-from sklatent import VAETransformer
+from sklatent import GANSampler, VAETransformer
 from sklatent.neural import resolve_device
 from sklatent.neural._base import check_class_labels
 from sklatent.neural._training import TensorBatches
@@ -157,6 +157,27 @@ def test_small_networks_train_on_one_thread_and_restore_the_setting(X):
     vae.transform(X)
     assert set(vae.history_[:, "threads"]) == {1}
     assert torch.get_num_threads() == before
+
+
+@pytest.mark.parametrize("Estimator", [VAETransformer, GANSampler])
+def test_multi_tensor_adam_gives_the_numbers_of_the_per_parameter_loop(
+    Estimator, X, monkeypatch
+):
+    fast = Estimator(max_epochs=4, random_state=0).fit(X)
+    assert fast.net_.optimizer_.defaults["foreach"]
+    adam = torch.optim.Adam
+
+    class LoopAdam(adam):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **{**kwargs, "foreach": False})
+
+    monkeypatch.setattr(torch.optim, "Adam", LoopAdam)
+    loop = Estimator(max_epochs=4, random_state=0).fit(X)
+    assert not loop.net_.optimizer_.defaults["foreach"]
+    np.testing.assert_array_equal(fast.transform(X), loop.transform(X))
+    np.testing.assert_array_equal(
+        fast.sample(20, random_state=1)[0], loop.sample(20, random_state=1)[0]
+    )
 
 
 def test_class_labels_are_sorted_classes_and_indices():
