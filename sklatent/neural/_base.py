@@ -86,6 +86,17 @@ def resolve_device(device):
     return device
 
 
+def _check_frame_shape(X):
+    """The checks of a DataFrame that scikit-learn's ``check_array`` makes of an
+    array: at least one row and one column."""
+    for axis, what in enumerate(("sample(s)", "feature(s)")):
+        if X.shape[axis] < 1:
+            raise ValueError(
+                f"Found array with 0 {what} (shape={X.shape}) while a minimum of 1 "
+                "is required."
+            )
+
+
 def _one_label_per_row(y, n_rows):
     """y as a 1-D array, checked to hold one class label per row."""
     y = column_or_1d(y, warn=True)
@@ -127,16 +138,23 @@ def check_class_labels(y, n_samples):
             "y has missing values (None or NaN); a class-conditional fit needs a "
             "class for every row: drop those rows or give them a class of their own."
         )
+    try:
+        classes, indices = np.unique(y, return_inverse=True)
+    except TypeError:
+        kinds_seen = sorted({type(label).__name__ for label in y})
+        raise ValueError(
+            f"y mixes labels of types {kinds_seen} that cannot be sorted; make them "
+            "one type (for instance with .astype(str))."
+        ) from None
     target_type = type_of_target(y, input_name="y")
     if target_type not in ("binary", "multiclass"):
-        n_distinct = len(np.unique(y))
+        n_distinct = len(classes)
         raise ValueError(
             f"conditional=True needs class labels, but y is a {target_type} target "
             f"({n_distinct} distinct values among {len(y)}); bin a continuous target "
             "into classes first (for instance with KBinsDiscretizer), or fit "
             "without y."
         )
-    classes, indices = np.unique(y, return_inverse=True)
     return classes, indices
 
 
@@ -294,6 +312,7 @@ class BaseTorchEstimator(LatentMixin, BaseEstimator, metaclass=ABCMeta):
             X = self._validate_X(X, reset=reset)
         elif is_frame(X):
             validate_data(self, X, reset=reset, skip_check_array=True)
+            _check_frame_shape(X)
         else:
             X = validate_data(self, X, reset=reset, dtype=None, ensure_all_finite=False)
         if reset:
@@ -457,7 +476,7 @@ class BaseTorchEstimator(LatentMixin, BaseEstimator, metaclass=ABCMeta):
 
         With ``groups`` (the class index of each row), the split is stratified:
         about ``validation_fraction`` of each class is held out, and each class
-        keeps a training row as long as there are rows enough.
+        keeps a training row (fewer rows are held out where that needs it).
 
         Raises
         ------
@@ -471,6 +490,16 @@ class BaseTorchEstimator(LatentMixin, BaseEstimator, metaclass=ABCMeta):
                 f"with n_samples={n_samples} no row is left to train on; pass more "
                 "rows or set early_stopping=False."
             )
+        if groups is not None:
+            n_groups = len(np.unique(groups))
+            n_valid = min(n_valid, n_samples - n_groups)
+            if n_valid < 1:
+                raise ValueError(
+                    f"Early stopping holds out rows of each class, but the "
+                    f"{n_groups} classes of the n_samples={n_samples} rows each "
+                    "keep a training row, which leaves none to hold out; pass more "
+                    "rows or set early_stopping=False."
+                )
         rng = np.random.default_rng(self._stream_seed(_SPLIT))
         order = rng.permutation(n_samples)
         if groups is not None:

@@ -50,11 +50,12 @@ def fit_code_mixture(codes, max_components, seed):
     -------
     weights, means, covariances : ndarray
         Shapes (m,), (m, n_components) and (m, n_components, n_components).
-        A single code says nothing about the spread of the codes: the mixture
-        is then the standard normal prior (m = 1).
+        No more codes than dimensions say nothing about the spread of the
+        codes (their covariance is singular): the mixture is then the standard
+        normal prior (m = 1).
     """
     n_codes, n_components = codes.shape
-    if n_codes < 2:
+    if n_codes <= n_components:
         return np.ones(1), np.zeros((1, n_components)), np.eye(n_components)[None]
     rng = np.random.default_rng(seed)
     state = np.random.RandomState(rng.integers(2**31 - 1))

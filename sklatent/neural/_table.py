@@ -34,6 +34,8 @@ COLUMN_KINDS = ("numeric", "integer", "binary", "constant", "categorical")
 _CONTINUOUS = ("numeric", "integer")
 _DISCRETE = ("categorical", "binary")
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
+# Integers from this magnitude on are not all float64 numbers.
+_EXACT_INTEGERS = 2.0**53
 
 
 def is_frame(X):
@@ -141,6 +143,30 @@ def _numeric_kind(values):
     return "numeric", distinct
 
 
+def _dtype_as_data(dtype):
+    """A numpy or pandas dtype as strings and arrays (see :func:`_dtype_from_data`)."""
+    if isinstance(dtype, np.dtype):
+        return "numpy", dtype.str
+    categories = getattr(dtype, "categories", None)
+    if categories is not None:
+        return "category", categories.to_numpy(), bool(dtype.ordered)
+    if str(dtype) == "string":  # the name leaves out where the strings are kept
+        return "pandas", f"string[{dtype.storage}]"
+    return "pandas", str(dtype)
+
+
+def _dtype_from_data(data):
+    import pandas as pd
+
+    kind, *description = data
+    if kind == "numpy":
+        return np.dtype(description[0])
+    if kind == "category":
+        categories, ordered = description
+        return pd.CategoricalDtype(pd.Index(categories), ordered=ordered)
+    return pd.api.types.pandas_dtype(description[0])
+
+
 def check_float32_range(X, name="X"):
     """Raise if a float array holds values beyond float32's range."""
     largest = np.abs(X).max() if X.size else 0.0
@@ -209,7 +235,7 @@ class TableEncoding:
         names = None
         if is_frame(X):
             names = np.asarray(X.columns, dtype=object)
-            self._dtypes = X.dtypes
+            self._dtypes = list(X.dtypes)
             self._columns = list(X.columns)
             string_names = all(isinstance(name, str) for name in names)
             names = names if string_names else None
@@ -242,6 +268,18 @@ class TableEncoding:
         self.min_ = numbers.min(axis=0) if len(numbers) else np.zeros(0)
         self.max_ = numbers.max(axis=0) if len(numbers) else np.zeros(0)
         return self
+
+    def __getstate__(self):
+        # pandas dtypes as plain data, which skops saves without trusting pandas.
+        state = dict(self.__dict__)
+        if state.get("_dtypes") is not None:
+            state["_dtypes"] = [_dtype_as_data(dtype) for dtype in state["_dtypes"]]
+        return state
+
+    def __setstate__(self, state):
+        if state.get("_dtypes") is not None:
+            state["_dtypes"] = [_dtype_from_data(data) for data in state["_dtypes"]]
+        self.__dict__.update(state)
 
     def _set_kinds(self, kinds):
         """Set ``kinds_`` and the column indices that follow from it."""
@@ -290,6 +328,11 @@ class TableEncoding:
                     "instance seconds since a reference time) or name it in "
                     "categorical_features."
                 )
+            if dtype.kind == "c":
+                raise ValueError(
+                    f"Column {index} ({name!r}) of X holds complex numbers; split it "
+                    "into its real and imaginary parts."
+                )
             try:
                 if hasattr(column, "to_numpy"):  # pandas' NA is missing, too
                     values = column.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -305,6 +348,14 @@ class TableEncoding:
                 raise ValueError(
                     f"Column {index} ({name!r}) of X holds NaN or infinite "
                     "values; impute or drop them before fitting or scoring."
+                )
+            integers = getattr(column, "dtype", dtype).kind in "iu"
+            if integers and len(values) and np.abs(values).max() >= _EXACT_INTEGERS:
+                raise ValueError(
+                    f"Column {index} ({name!r}) of X holds integers of magnitude "
+                    "2**53 or more, which the models' floating-point numbers do not "
+                    "hold exactly; if it is an identifier, drop it or name it in "
+                    "categorical_features."
                 )
             array[:, position] = values
         return array
@@ -470,8 +521,8 @@ class TableEncoding:
         import pandas as pd
 
         columns = {}
-        for index, (name, column) in enumerate(zip(self._columns, ordered)):
-            dtype = self._dtypes[name]
+        named = zip(self._columns, self._dtypes, ordered)
+        for index, (name, dtype, column) in enumerate(named):
             if self.kinds_[index] in _CONTINUOUS:
                 column = _representable(column, dtype)
             columns[name] = pd.Series(column).astype(dtype)

@@ -312,6 +312,8 @@ class VAETransformer(BaseTorchEstimator):
         closed-form entropy part plus a Monte Carlo cross-entropy to the
         mixture), so the score stays a bound on the log density of the model that
         ``sample`` draws from. Training itself always uses the standard normal.
+        With no more training rows than ``n_components``, whose codes cannot
+        show a spread, the mixture is the standard normal.
     categorical_features : array-like of {bool, int, str}, "from_dtype" or \
 None, default="from_dtype"
         The categorical columns, as in :class:`GANSampler`: a boolean mask,
@@ -737,8 +739,8 @@ None, default="from_dtype"
         so far. The noise variances follow the moving average of the squared
         residuals of the batches (``fit`` ends by setting them exactly on its
         training rows), and a mixture sampling prior is refitted to the codes of
-        ``X`` (kept as it is when ``X`` has a single row; a first batch of a
-        single row starts it as the standard normal prior).
+        ``X`` (kept as it is when ``X`` has a single row; a first batch of no
+        more rows than ``n_components`` starts it as the standard normal prior).
 
         Parameters
         ----------

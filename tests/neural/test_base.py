@@ -16,6 +16,7 @@ from sklatent import GANSampler, VAETransformer
 from sklatent.neural import resolve_device
 from sklatent.neural._base import check_class_labels
 from sklatent.neural._training import TensorBatches
+from sklatent.persistence import dump, load
 
 FAST = {"max_epochs": 15, "hidden_layer_sizes": (16,), "random_state": 0}
 
@@ -223,17 +224,21 @@ def test_a_stratified_held_out_split_takes_each_class_in_proportion(
     n_samples = len(groups)
     vae = VAETransformer(random_state=seed)
     vae._start_fit()
+    n_valid = min(np.ceil(fraction * n_samples), n_samples - len(class_sizes))
+    if n_valid < 1:
+        with pytest.raises(ValueError, match="each keep a training row"):
+            vae._held_out_split(n_samples, fraction, groups=groups)
+        return
     train, valid = vae._held_out_split(n_samples, fraction, groups=groups)
     np.testing.assert_array_equal(np.sort(np.r_[train, valid]), np.arange(n_samples))
-    assert len(valid) == np.ceil(fraction * n_samples)
+    assert len(valid) == n_valid
+    assert set(groups[train]) == set(groups)
     held_out = np.bincount(groups[valid], minlength=len(class_sizes))
     sizes = np.array(class_sizes)
     # Within one row of a common share t of each class, where t * n_samples is
     # within one row per class of the number held out.
     excess = np.abs(held_out - len(valid) / n_samples * sizes)
     assert np.all(excess <= 1 + len(sizes) * sizes / n_samples)
-    if len(valid) <= n_samples - len(class_sizes):
-        assert set(groups[train]) == set(groups)
 
 
 def test_a_conditional_fit_stratifies_its_held_out_rows(monkeypatch):
@@ -254,3 +259,47 @@ def test_a_conditional_fit_stratifies_its_held_out_rows(monkeypatch):
     np.testing.assert_array_equal(groups, y == "rare")
     assert np.unique(y[valid], return_counts=True)[1].tolist() == [18, 2]
     assert np.unique(y[train], return_counts=True)[1].tolist() == [72, 8]
+
+
+@pytest.mark.parametrize("Estimator", [VAETransformer, GANSampler])
+def test_skops_saves_a_model_fitted_on_a_frame_with_its_dtypes(Estimator, tmp_path):
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "x": rng.normal(size=60).astype("float32"),
+            "count": rng.integers(0, 5, 60),
+            "shade": pd.Categorical(rng.choice(["dark", "light"], 60)),
+            "grade": pd.Categorical(
+                rng.choice([1, 2, 3], 60), categories=[1, 2, 3, 4], ordered=True
+            ),
+            "note": pd.Series(rng.choice(["u", "v", "w"], 60), dtype="string"),
+            "level": pd.array(rng.integers(0, 3, 60), dtype="Int64"),
+            "flag": rng.random(60) < 0.5,
+        }
+    )
+    model = Estimator(max_epochs=2, random_state=0).fit(frame)
+    dump(model, tmp_path / "model.skops")
+    loaded = load(tmp_path / "model.skops")
+    samples = loaded.sample(6, random_state=1)[0]
+    pd.testing.assert_frame_equal(samples, model.sample(6, random_state=1)[0])
+    pd.testing.assert_series_equal(samples.dtypes, frame.dtypes)
+
+
+@pytest.mark.parametrize("Estimator", [VAETransformer, GANSampler])
+def test_empty_frames_are_refused_as_empty_arrays_are(Estimator):
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"a": np.linspace(0, 1, 20), "b": np.arange(20.0)})
+    with pytest.raises(ValueError, match=r"0 sample\(s\) \(shape=\(0, 2\)\)"):
+        Estimator(max_epochs=1).fit(frame.iloc[:0])
+    with pytest.raises(ValueError, match=r"0 feature\(s\) \(shape=\(10, 0\)\)"):
+        Estimator(max_epochs=1).fit(pd.DataFrame(index=range(10)))
+    model = Estimator(max_epochs=1, random_state=0).fit(frame)
+    for method in (model.transform, model.partial_fit):
+        with pytest.raises(ValueError, match=r"0 sample\(s\)"):
+            method(frame.iloc[:0])
+
+
+def test_class_labels_of_unsortable_mixed_types_are_rejected():
+    with pytest.raises(ValueError, match=r"y mixes labels of types \['int', 'str'\]"):
+        check_class_labels(np.array([1, "a"] * 10, dtype=object), 20)

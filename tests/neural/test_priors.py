@@ -1,6 +1,7 @@
 """The mixture sampling prior of the VAE: its fit, density and draws."""
 
 import numpy as np
+import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -66,3 +67,15 @@ def test_fit_finds_the_number_of_groups():
     np.testing.assert_allclose(
         fitted_means[order], means[np.argsort(means[:, 0])], atol=0.3
     )
+
+
+@pytest.mark.parametrize("n_codes", [1, 2, 5])
+def test_no_more_codes_than_dimensions_give_the_standard_normal(n_codes):
+    codes = np.random.default_rng(0).normal(3.0, 0.01, size=(n_codes, 5))
+    weights, means, covariances = fit_code_mixture(codes, 10, seed=0)
+    np.testing.assert_array_equal(weights, [1.0])
+    np.testing.assert_array_equal(means, np.zeros((1, 5)))
+    np.testing.assert_array_equal(covariances, np.eye(5)[None])
+    more = np.random.default_rng(1).normal(3.0, 0.01, size=(6, 5))
+    _, means, _ = fit_code_mixture(more, 10, seed=0)
+    np.testing.assert_allclose(means[0], more.mean(0), atol=0.02)

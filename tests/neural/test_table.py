@@ -247,6 +247,22 @@ def test_dates_are_rejected_with_their_column_named():
         TableEncoding().fit(frame)
 
 
+def test_complex_columns_are_rejected_with_their_column_named():
+    frame = pd.DataFrame({"x": [0.1, 0.2, 0.3], "z": np.arange(3) + 5j})
+    with pytest.raises(ValueError, match=r"Column 1 \('z'\) of X holds complex"):
+        TableEncoding().fit(frame)
+
+
+def test_integers_beyond_exact_floats_are_rejected_with_their_column_named():
+    exact = pd.DataFrame({"x": [0.1, 0.2, 0.3], "id": np.full(3, 2**53 - 1)})
+    table = TableEncoding().fit(exact)
+    assert table.decode(*table.encode(exact))["id"].tolist() == [2**53 - 1] * 3
+    for dtype in ("int64", "uint64", "Int64"):
+        ids = exact.assign(id=pd.array([2**53 + 1, 5, 7], dtype=dtype))
+        with pytest.raises(ValueError, match=r"Column 1 \('id'\).*2\*\*53"):
+            TableEncoding().fit(ids)
+
+
 @pytest.mark.parametrize("bad", [np.nan, np.inf, pd.NA])
 def test_missing_numbers_of_a_frame_name_their_column(bad):
     frame = pd.DataFrame(
