@@ -8,6 +8,7 @@ boundaries), the random-state helpers (:func:`derive_seed` seeds torch from a nu
 random state) and the small convergence monitor that iterative fits report to.
 """
 
+import inspect
 import numbers
 from abc import ABCMeta, abstractmethod
 
@@ -284,11 +285,17 @@ def check_sequences(n_samples, lengths=None, sequence_ids=None):
         if as_int is None or not np.array_equal(as_int, lengths_arr):
             raise ValueError(f"lengths must be integers, got {lengths_arr!r}.")
         lengths_arr = as_int
-    lengths_arr = lengths_arr.astype(np.int64)
     if np.any(lengths_arr <= 0):
         raise ValueError(
             f"Every sequence length must be positive, got lengths {lengths_arr}."
         )
+    # Checked before the sum, which a huge length would make wrap around.
+    if lengths_arr.size and lengths_arr.max() > n_samples:
+        raise ValueError(
+            f"lengths must add up to the number of rows of X, but one of them is "
+            f"{lengths_arr.max()} and X has {n_samples} rows."
+        )
+    lengths_arr = lengths_arr.astype(np.int64)
     if lengths_arr.sum() != n_samples:
         raise ValueError(
             f"lengths must add up to the number of rows of X: they sum to "
@@ -390,6 +397,10 @@ class ConvergenceMonitor:
             print(f"{self.desc}: {state} after {self.iter} iterations, {last:.6g}")
 
 
+# The arguments that LatentMixin.sample hands to every _sample.
+_SAMPLE_ARGUMENTS = ("n_samples", "random_state")
+
+
 class LatentMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, metaclass=ABCMeta):
     """The latent contract shared by every sklatent estimator.
 
@@ -486,6 +497,16 @@ class LatentMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, metaclass=A
         """
         check_is_fitted(self)
         n_samples = check_n_samples(n_samples)
+        accepted = inspect.signature(self._sample).parameters
+        if not any(p.kind == p.VAR_KEYWORD for p in accepted.values()):
+            unknown = sorted(set(options) - set(accepted))
+            if unknown:
+                taken = [name for name in accepted if name not in _SAMPLE_ARGUMENTS]
+                raise TypeError(
+                    f"{type(self).__name__}.sample() got unexpected keyword "
+                    f"arguments {unknown}; it takes n_samples and random_state"
+                    + (f", and the options {taken}." if taken else ", no options.")
+                )
         if random_state is None:
             random_state = getattr(self, "random_state", None)
         return self._sample(n_samples, check_random_state(random_state), **options)

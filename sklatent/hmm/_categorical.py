@@ -184,9 +184,7 @@ class CategoricalHMM(EmissionProbabilities, BaseHMM):
         observed = X[~np.isnan(X)]
         largest = observed.max() if observed.size else 0
         if reset:
-            self.n_symbols_ = (
-                int(largest) + 1 if self.n_features is None else self.n_features
-            )
+            self.n_symbols_ = self._symbols_to_fit(int(largest) + 1)
         if largest >= self.n_symbols_:
             raise ValueError(
                 f"X holds symbols up to {int(largest)}, but the model has "
@@ -195,6 +193,16 @@ class CategoricalHMM(EmissionProbabilities, BaseHMM):
                 "range. Give n_features, the number of symbols, to fit."
             )
         return X
+
+    def _symbols_to_fit(self, n_seen):
+        """The number of symbols of a fit: ``n_features`` if given, else that of
+        the ``emissionprob_`` the fit continues from, else the symbols seen."""
+        if self.n_features is not None:
+            return self.n_features
+        continued = "e" not in self.init_params and self.emissionprob_init is None
+        if continued and hasattr(self, "emissionprob_"):
+            return self.emissionprob_.shape[1]
+        return n_seen
 
     def _check_X_values(self, X):
         check_non_negative_integers(X, "symbols")

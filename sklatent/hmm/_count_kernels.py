@@ -35,7 +35,7 @@ def poisson_log_prob(X, lambdas):
     for t in range(n_frames):
         log_factorials = 0.0
         for f in range(n_features):
-            if not np.isnan(X[t, f]):
+            if X[t, f] <= _LARGE_COUNT:  # False for NaN
                 log_factorials += math.lgamma(X[t, f] + 1.0)
         for k in range(n_states):
             acc = -log_factorials
@@ -43,11 +43,48 @@ def poisson_log_prob(X, lambdas):
                 count = X[t, f]
                 if np.isnan(count):
                     continue
+                if count > _LARGE_COUNT:
+                    acc += _large_poisson_log_pmf(count, lambdas[k, f])
+                    continue
                 acc -= lambdas[k, f]
                 if count > 0.0:
                     acc += count * log_lambdas[k, f]
             log_prob[t, k] = acc
     return log_prob
+
+
+# Above this count, x log(lambda) - lambda - log x! loses to cancellation what
+# the log-probability is worth (0.01 at x = 1e13), and the form of Loader's
+# "Fast and accurate computation of binomial probabilities" (2000), as in R's
+# dpois, takes over.
+_LARGE_COUNT = 1e5
+
+
+@_compile
+def _large_poisson_log_pmf(x, rate):
+    """log Poisson(x | rate) for x > _LARGE_COUNT: -log(2 pi x) / 2, minus
+    Stirling's error of log x!, minus the deviance term bd0(x, rate)."""
+    if rate == 0.0:
+        return -math.inf
+    stirling_error = (1.0 / 12.0 - 1.0 / (360.0 * x * x)) / x
+    difference = x - rate
+    if abs(difference) < 0.1 * (x + rate):
+        # bd0 = x log(x / rate) + rate - x as a series in v = (x - rate) / (x + rate),
+        # every term of one sign, so that no digits cancel.
+        v = difference / (x + rate)
+        bd0 = difference * v
+        term = 2.0 * x * v
+        j = 1
+        while True:
+            term *= v * v
+            updated = bd0 + term / (2 * j + 1)
+            if updated == bd0:
+                break
+            bd0 = updated
+            j += 1
+    else:
+        bd0 = x * math.log(x / rate) + rate - x
+    return -0.5 * math.log(2.0 * math.pi * x) - stirling_error - bd0
 
 
 @_compile

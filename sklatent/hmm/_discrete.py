@@ -105,6 +105,13 @@ class EmissionProbabilities:
             self.emissionprob_ = draw / draw.sum(axis=1, keepdims=True)
         else:
             self.emissionprob_ = previous["emissionprob_"]
+            if self.emissionprob_.shape[1] != n_outcomes:
+                raise ValueError(
+                    f"init_params={self.init_params!r} continues from the earlier "
+                    f"fit's emissionprob_, over {self.emissionprob_.shape[1]} "
+                    f"outcomes, but this fit has {n_outcomes}; add 'e' to "
+                    "init_params to start afresh."
+                )
 
     def _emission_m_step(self, statistics):
         if "e" in self.params:

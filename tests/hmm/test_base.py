@@ -192,6 +192,16 @@ def test_lengths_that_do_not_sum_to_the_frames_are_rejected(lengths, fitted):
         fitted.predict(X, lengths=lengths)
 
 
+@pytest.mark.parametrize(
+    "lengths",
+    [[2**63 - 1, 2**63 - 1, 12], [2**62] * 4 + [10], np.array([2**63 + 5, 3], "u8")],
+)
+def test_lengths_whose_sum_wraps_around_are_rejected(lengths, fitted):
+    X = np.zeros((10, fitted.n_features_in_))
+    with pytest.raises(ValueError, match="lengths must add up.*X has 10 rows"):
+        fitted.score(X, lengths=lengths)
+
+
 @pytest.mark.parametrize("lengths", [[0, 10], [-2, 12], [5, 0, 5]])
 def test_non_positive_lengths_are_rejected(lengths, fitted):
     X = np.zeros((10, fitted.n_features_in_))
@@ -307,3 +317,10 @@ def test_continuing_a_fit_on_other_features_is_refused(data):
     wider = np.hstack([X, X[:, :1]])
     with pytest.raises(ValueError, match=r"learned on X with \d+ features"):
         model.fit(wider, lengths=lengths)
+
+
+def test_sample_names_itself_for_an_option_it_does_not_take(fitted):
+    name = type(fitted).__name__
+    message = rf"{name}.sample\(\) got unexpected keyword arguments \['currstate'\]"
+    with pytest.raises(TypeError, match=message + ".*no options"):
+        fitted.sample(3, currstate=1)

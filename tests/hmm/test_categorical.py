@@ -174,3 +174,17 @@ def test_data_ruled_out_by_the_starting_parameters_are_rejected():
     )
     with pytest.raises(ValueError, match="impossible under the starting parameters"):
         model.fit(X)
+
+
+def test_a_continued_fit_keeps_the_symbols_of_its_emissionprob():
+    five = np.array([[0], [4], [2], [3], [1], [2], [4], [0]])
+    model = CategoricalHMM(2, random_state=0).fit(five)
+    model.set_params(init_params="st").fit(five[five[:, 0] < 3])
+    assert model.n_symbols_ == 5
+    assert model.emissionprob_.shape == (2, 5)
+    three = CategoricalHMM(2, random_state=0).fit(five[five[:, 0] < 3])
+    with pytest.raises(ValueError, match="model has 3 symbols"):
+        three.set_params(init_params="st").fit(five)
+    assert three.n_symbols_ == 3
+    with pytest.raises(ValueError, match="emissionprob_, over 5 outcomes.*has 3"):
+        model.set_params(n_features=3).fit(five[five[:, 0] < 3])

@@ -1,11 +1,13 @@
 """PoissonHMM against hmmlearn, and what is particular to counts."""
 
+import mpmath
 import numpy as np
 import pytest
 from hmmlearn import hmm as hmmlearn_hmm
 
 from sklatent import PoissonHMM
 from sklatent.datasets import make_count_sequences
+from sklatent.hmm._count_kernels import poisson_log_prob
 
 from ._emission_cases import CASES, assert_agrees_with_hmmlearn, hmmlearn_from
 
@@ -136,3 +138,18 @@ def test_bad_rates_and_priors_are_named(data, name, value, message):
     X, lengths, _, _ = data
     with pytest.raises(ValueError, match=message):
         PoissonHMM(3, **{name: value}).fit(X, lengths=lengths)
+
+
+@pytest.mark.parametrize("count", [2e5, 1e8, 1e12, 1e15, 2.0**53 - 1, 1e17, 1e300])
+@pytest.mark.parametrize("ratio", [1.0, 1.0 + 1e-4, 0.5, 3.0, 1e-20])
+def test_huge_counts_keep_their_log_probability(count, ratio):
+    """x log(rate) - rate - log x! cancels for huge counts (an error of 2.3 nats
+    at x = 1e15, and a positive log-probability at 1e300); compare with 400
+    digits of mpmath."""
+    rate = count * ratio
+    ours = poisson_log_prob(np.array([[count, 3.0]]), np.array([[rate, 2.0]]))[0, 0]
+    with mpmath.workdps(400):
+        x, lam = mpmath.mpf(count), mpmath.mpf(rate)
+        exact = x * mpmath.log(lam) - lam - mpmath.loggamma(x + 1)
+        exact += 3 * mpmath.log(2) - 2 - mpmath.loggamma(4)
+    np.testing.assert_allclose(ours, float(exact), rtol=1e-12, atol=1e-9)
