@@ -16,8 +16,13 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklatent import GANSampler, LDATopics
-from sklatent.datasets import load_stdlib_docstrings
-from sklatent.metrics import make_coherence_scorer, make_sample_scorer, mmd
+from sklatent.datasets import load_stdlib_docstrings, make_lda_corpus
+from sklatent.metrics import (
+    make_coherence_scorer,
+    make_log_likelihood_scorer,
+    make_sample_scorer,
+    mmd,
+)
 
 
 def _energy_distance(A, B):
@@ -193,3 +198,29 @@ def test_coherence_scorer_grid_searches_topics_of_a_text_pipeline():
     assert scorer(best, documents) == pytest.approx(expected, rel=1e-10)
     best_index = int(np.argmax(search.cv_results_["mean_test_score"]))
     assert search.best_index_ == best_index
+
+
+def test_sample_scorer_scores_the_sparse_documents_of_a_topic_model():
+    X, _, _ = make_lda_corpus(80, 12, 2, doc_length=30, random_state=0)
+    lda = LDATopics(n_components=2, random_state=0).fit(X)
+    scorer = make_sample_scorer(n_samples=50, random_state=3)
+    documents = lda.sample(50, random_state=3)[0].toarray()
+    dense = X.toarray()
+    mean, scale = dense.mean(axis=0), dense.std(axis=0)
+    scale[scale == 0] = 1.0  # a word in no document keeps its units
+    expected = -_energy_distance((dense - mean) / scale, (documents - mean) / scale)
+    assert scorer(lda, dense) == pytest.approx(expected, rel=1e-8)
+
+
+def test_log_likelihood_scorer_takes_frames_and_lists_and_refuses_no_words():
+    X, _, _ = make_lda_corpus(60, 10, 2, doc_length=30, random_state=0)
+    dense = X.toarray()
+    frame = pd.DataFrame(dense, columns=[f"w{i}" for i in range(10)])
+    lda = LDATopics(n_components=2, random_state=0).fit(frame)
+    scorer = make_log_likelihood_scorer(n_particles=10, random_state=0)
+    log_likelihood = lda.estimate_log_likelihood(frame, n_particles=10, random_state=0)
+    per_word = log_likelihood.sum() / X.sum()
+    assert scorer(lda, frame) == pytest.approx(per_word, rel=1e-12)
+    assert scorer(lda, dense.tolist()) == pytest.approx(per_word, rel=1e-12)
+    with pytest.raises(ValueError, match="the documents contain no words"):
+        scorer(lda, np.zeros((2, 10)))

@@ -3,6 +3,7 @@
 from numbers import Real
 
 import numpy as np
+from sklearn.utils import check_array
 from sklearn.utils._param_validation import StrOptions, validate_params
 
 from ..base import Integer
@@ -19,6 +20,8 @@ __all__ = [
 
 def _cells(X):
     """The cells of a table (array or DataFrame) as a 2-D array."""
+    if hasattr(X, "toarray"):  # sparse samples (a topic model's documents)
+        X = X.toarray()
     values = X.to_numpy(dtype=object) if hasattr(X, "dtypes") else np.asarray(X)
     if values.ndim != 2:
         raise ValueError(
@@ -294,6 +297,12 @@ def make_log_likelihood_scorer(*, n_particles=10, random_state=0):
         log_likelihood = final.estimate_log_likelihood(
             X, n_particles=n_particles, random_state=random_state
         )
-        return float(log_likelihood.sum() / X.sum())
+        n_words = check_array(X, accept_sparse="csr", dtype=np.float64).sum()
+        if n_words <= 0:
+            raise ValueError(
+                "The log-likelihood scorer is per word, but the documents contain "
+                "no words; score documents with at least one positive count."
+            )
+        return float(log_likelihood.sum() / n_words)
 
     return scorer

@@ -101,6 +101,11 @@ def _coherence_from_counts(measure, top, occurrences, together, n_windows, label
 
     ``top`` indexes the counts; ``labels`` names the counted words in errors.
     """
+    if n_windows == 0:
+        raise ValueError(
+            f"{measure} coherence counts words in the windows of the reference "
+            "corpus, but it has none; pass texts or counts X with words."
+        )
     p_word = occurrences / n_windows
     p_pair = together / n_windows
     absent = np.unique(top[occurrences[top] == 0])

@@ -401,3 +401,11 @@ def test_matched_topic_cosine_names_unmatched_true_topics():
 def test_matched_topic_cosine_rejects_bad_topics(topics, truth, match):
     with pytest.raises(ValueError, match=match):
         matched_topic_cosine(topics, truth)
+
+
+@pytest.mark.parametrize("measure", ["u_mass", "c_uci", "c_npmi", "c_v"])
+def test_coherence_refuses_a_reference_corpus_without_windows(measure):
+    with pytest.raises(ValueError, match=f"{measure} coherence .* it has none"):
+        topic_coherence(
+            [[1, 1, 0]], texts=[], vocabulary=list("abc"), measure=measure, top_n=2
+        )
