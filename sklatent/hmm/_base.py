@@ -577,6 +577,12 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
             ),
         )
 
+    def _continues(self, letter, name):
+        """Whether fit starts parameter ``name`` from its earlier fitted value:
+        its letter is left out of ``init_params`` and no ``*_init`` is given."""
+        given_name = name.rstrip("_") + "_init"
+        return letter not in self.init_params and getattr(self, given_name) is None
+
     def _previous_values(self):
         """Fitted values that fit keeps for parameters left out of ``init_params``.
 
@@ -587,9 +593,9 @@ class BaseHMM(LatentMixin, BaseEstimator, metaclass=ABCMeta):
         names.update(zip(self._emission_letters, self._emission_attributes))
         previous = {}
         for letter, name in names.items():
-            given_name = name.rstrip("_") + "_init"
-            if letter in self.init_params or getattr(self, given_name) is not None:
+            if not self._continues(letter, name):
                 continue
+            given_name = name.rstrip("_") + "_init"
             if not hasattr(self, name):
                 raise ValueError(
                     f"init_params={self.init_params!r} leaves out {letter!r}, so the "

@@ -199,8 +199,7 @@ class CategoricalHMM(EmissionProbabilities, BaseHMM):
         the ``emissionprob_`` the fit continues from, else the symbols seen."""
         if self.n_features is not None:
             return self.n_features
-        continued = "e" not in self.init_params and self.emissionprob_init is None
-        if continued and hasattr(self, "emissionprob_"):
+        if self._continues("e", "emissionprob_") and hasattr(self, "emissionprob_"):
             return self.emissionprob_.shape[1]
         return n_seen
 

@@ -491,7 +491,8 @@ class BaseTorchEstimator(LatentMixin, BaseEstimator, metaclass=ABCMeta):
                 "rows or set early_stopping=False."
             )
         if groups is not None:
-            n_groups = len(np.unique(groups))
+            counts = np.bincount(groups)
+            n_groups = np.count_nonzero(counts)
             n_valid = min(n_valid, n_samples - n_groups)
             if n_valid < 1:
                 raise ValueError(
@@ -507,7 +508,6 @@ class BaseTorchEstimator(LatentMixin, BaseEstimator, metaclass=ABCMeta):
             # over [0, 1), its last row one past them; the rows of smallest
             # position are held out.
             order = order[np.argsort(groups[order], kind="stable")]
-            counts = np.bincount(groups)
             rank = np.arange(n_samples) - np.repeat(np.cumsum(counts) - counts, counts)
             size = counts[groups[order]]
             position = (rank + rng.random(n_samples)) / size + (rank == size - 1)

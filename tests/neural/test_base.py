@@ -5,6 +5,7 @@ import pickle
 
 import joblib
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from hypothesis import given
@@ -263,7 +264,6 @@ def test_a_conditional_fit_stratifies_its_held_out_rows(monkeypatch):
 
 @pytest.mark.parametrize("Estimator", [VAETransformer, GANSampler])
 def test_skops_saves_a_model_fitted_on_a_frame_with_its_dtypes(Estimator, tmp_path):
-    pd = pytest.importorskip("pandas")
     rng = np.random.default_rng(0)
     frame = pd.DataFrame(
         {
@@ -288,7 +288,6 @@ def test_skops_saves_a_model_fitted_on_a_frame_with_its_dtypes(Estimator, tmp_pa
 
 @pytest.mark.parametrize("Estimator", [VAETransformer, GANSampler])
 def test_empty_frames_are_refused_as_empty_arrays_are(Estimator):
-    pd = pytest.importorskip("pandas")
     frame = pd.DataFrame({"a": np.linspace(0, 1, 20), "b": np.arange(20.0)})
     with pytest.raises(ValueError, match=r"0 sample\(s\) \(shape=\(0, 2\)\)"):
         Estimator(max_epochs=1).fit(frame.iloc[:0])
